@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The event layouts shared by every C-family variant (kernel side and userspace).
+ * SPEC.md fixes these layouts; rust-aya mirrors them with #[repr(C)] types.
+ */
+#ifndef EBPF_FRAMEWORKS_EVENTS_H
+#define EBPF_FRAMEWORKS_EVENTS_H
+
+#define TASK_COMM_LEN 16
+#define HELLO_MSG_LEN 12
+#define FNAME_LEN 256
+#define RINGBUF_BYTES (256 * 1024)
+#define START_ENTRIES 10240
+
+struct hello_event {
+	__u32 pid;
+	__u32 uid;
+	char comm[TASK_COMM_LEN];
+	char message[HELLO_MSG_LEN];
+};
+
+struct open_event {
+	__u64 ts_ns;
+	__u32 pid;
+	__u32 tid;
+	__u32 uid;
+	__s32 ret;
+	__s32 flags;
+	char comm[TASK_COMM_LEN];
+	char fname[FNAME_LEN];
+};
+
+#endif

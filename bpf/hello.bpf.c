@@ -1,0 +1,33 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Failed ring-buffer reservations, read by userspace at exit. */
+__u64 drops = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RINGBUF_BYTES);
+} events SEC(".maps");
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int hello_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	static const char msg[HELLO_MSG_LEN] = "Hello World";
+	struct hello_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&drops, 1);
+		return 0;
+	}
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	__builtin_memcpy(e->message, msg, sizeof(msg));
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
