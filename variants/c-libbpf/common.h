@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What hello and opensnoop share: signals, the -d deadline, errors, the output buffer. */
+#ifndef C_LIBBPF_COMMON_H
+#define C_LIBBPF_COMMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+extern volatile sig_atomic_t exiting;
+
+/* SIGINT and SIGTERM end the main loop; libbpf prints nothing unless asked. */
+void setup_common(void);
+/* Seconds as given to -d, or exits 2 with one line. */
+double parse_seconds(const char *prog, const char *arg);
+/* Monotonic seconds, for the -d deadline. */
+double now_seconds(void);
+/* One clear line for a failed libbpf step (err is a negative errno). */
+void report_failure(const char *prog, const char *step, int err);
+
+#endif

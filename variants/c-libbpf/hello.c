@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* hello: one line per execve, from tracepoint syscalls/sys_enter_execve. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "hello.skel.h"
+#include "common.h"
+
+static const char *prog = "hello";
+static unsigned long long events;
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct hello_event *e = data;
+
+	(void)ctx;
+	if (size < sizeof(*e))
+		return 0;
+	events++;
+	printf("%u\t%u\t%.*s\t%.*s\n", e->pid, e->uid, TASK_COMM_LEN, e->comm,
+	       HELLO_MSG_LEN, e->message);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct ring_buffer *rb = NULL;
+	struct hello_bpf *skel;
+	double deadline = 0;
+	int opt, err;
+
+	while ((opt = getopt(argc, argv, "d:")) != -1) {
+		if (opt != 'd') {
+			fprintf(stderr, "usage: %s [-d SECONDS]\n", prog);
+			return 2;
+		}
+		deadline = parse_seconds(prog, optarg);
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument: %s\n", prog, argv[optind]);
+		return 2;
+	}
+	setup_common();
+
+	skel = hello_bpf__open();
+	if (!skel) {
+		report_failure(prog, "opening the BPF object", errno);
+		return 1;
+	}
+	err = hello_bpf__load(skel);
+	if (err) {
+		report_failure(prog, "loading BPF programs", err);
+		goto out;
+	}
+	err = hello_bpf__attach(skel);
+	if (err) {
+		report_failure(prog, "attaching tracepoint syscalls/sys_enter_execve", err);
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	if (!rb) {
+		err = -errno;
+		report_failure(prog, "creating the ring buffer reader", err);
+		goto out;
+	}
+
+	printf("PID\tUID\tCOMM\tMESSAGE\n");
+	fflush(stdout);
+	if (deadline)
+		deadline += now_seconds();
+	while (!exiting && (!deadline || now_seconds() < deadline)) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			report_failure(prog, "polling the ring buffer", err);
+			goto out;
+		}
+		if (err > 0)
+			fflush(stdout);
+	}
+	ring_buffer__consume(rb);
+	fflush(stdout);
+	err = 0;
+	fprintf(stderr, "events=%llu drops=%llu\n", events, (unsigned long long)skel->bss->drops);
+out:
+	ring_buffer__free(rb);
+	hello_bpf__destroy(skel);
+	return err ? 1 : 0;
+}

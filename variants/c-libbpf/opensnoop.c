@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* opensnoop: open() and openat() from syscall tracepoints, modelled on libbpf-tools. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "events.h"
+#include "opensnoop.skel.h"
+#include "common.h"
+
+static const char *prog = "opensnoop";
+static const char *name_filter;
+static unsigned long long events;
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct open_event *e = data;
+	char comm[TASK_COMM_LEN + 1];
+
+	(void)ctx;
+	if (size < sizeof(*e))
+		return 0;
+	events++;
+	memcpy(comm, e->comm, TASK_COMM_LEN);
+	comm[TASK_COMM_LEN] = '\0';
+	if (name_filter && !strstr(comm, name_filter))
+		return 0;
+	printf("%u\t%s\t%d\t%d\t%.*s\n", e->pid, comm, e->ret >= 0 ? e->ret : -1,
+	       e->ret >= 0 ? 0 : -e->ret, FNAME_LEN - 1, e->fname);
+	return 0;
+}
+
+static unsigned long parse_id(const char *what, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v > UINT_MAX - 1) {
+		fprintf(stderr, "%s: invalid %s: %s\n", prog, what, arg);
+		exit(2);
+	}
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct ring_buffer *rb = NULL;
+	struct opensnoop_bpf *skel;
+	__u32 tgid = 0, uid = (__u32)-1;
+	bool failed = false;
+	double deadline = 0;
+	int opt, err;
+
+	while ((opt = getopt(argc, argv, "p:u:xn:d:")) != -1) {
+		switch (opt) {
+		case 'p': tgid = parse_id("PID", optarg); break;
+		case 'u': uid = parse_id("UID", optarg); break;
+		case 'x': failed = true; break;
+		case 'n': name_filter = optarg; break;
+		case 'd': deadline = parse_seconds(prog, optarg); break;
+		default:
+			fprintf(stderr, "usage: %s [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]\n", prog);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument: %s\n", prog, argv[optind]);
+		return 2;
+	}
+	setup_common();
+
+	skel = opensnoop_bpf__open();
+	if (!skel) {
+		report_failure(prog, "opening the BPF object", errno);
+		return 1;
+	}
+	skel->rodata->targ_tgid = tgid;
+	skel->rodata->targ_uid = uid;
+	skel->rodata->targ_failed = failed;
+
+	err = opensnoop_bpf__load(skel);
+	if (err) {
+		report_failure(prog, "loading BPF programs", err);
+		goto out;
+	}
+	err = opensnoop_bpf__attach(skel);
+	if (err) {
+		report_failure(prog, "attaching the syscalls open/openat tracepoints", err);
+		goto out;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, NULL, NULL);
+	if (!rb) {
+		err = -errno;
+		report_failure(prog, "creating the ring buffer reader", err);
+		goto out;
+	}
+
+	printf("PID\tCOMM\tFD\tERR\tPATH\n");
+	fflush(stdout);
+	if (deadline)
+		deadline += now_seconds();
+	while (!exiting && (!deadline || now_seconds() < deadline)) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			report_failure(prog, "polling the ring buffer", err);
+			goto out;
+		}
+		if (err > 0)
+			fflush(stdout);
+	}
+	ring_buffer__consume(rb);
+	fflush(stdout);
+	err = 0;
+	fprintf(stderr, "events=%llu drops=%llu\n", events, (unsigned long long)skel->bss->drops);
+out:
+	ring_buffer__free(rb);
+	opensnoop_bpf__destroy(skel);
+	return err ? 1 : 0;
+}
