@@ -20,7 +20,6 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/ringbuf"
-	"golang.org/x/sys/unix"
 )
 
 // Parse parses args into fs. A bad command line ends the process with one
@@ -63,7 +62,7 @@ func Exit(prog string, err error) {
 		os.Exit(0)
 	}
 	hint := ""
-	if errors.Is(err, unix.EPERM) {
+	if errors.Is(err, syscall.EPERM) {
 		hint = " (need root or CAP_BPF and CAP_PERFMON)"
 	}
 	fmt.Fprintf(os.Stderr, "%s: %v%s\n", prog, err, hint)
