@@ -71,7 +71,7 @@ func run(d time.Duration) error {
 	}
 
 	line := make([]byte, 0, 128)
-	events, err := cli.Stream(rd, sig, d, w, func(s []byte, w *bufio.Writer) {
+	events, err := cli.Stream(rd, sig, d, w, func(s []byte) {
 		if len(s) < eventSize {
 			return
 		}

@@ -112,7 +112,7 @@ func run(f filters, d time.Duration) error {
 	}
 
 	line := make([]byte, 0, 512)
-	events, err := cli.Stream(rd, sig, d, w, func(s []byte, w *bufio.Writer) {
+	events, err := cli.Stream(rd, sig, d, w, func(s []byte) {
 		if len(s) < eventSize {
 			return
 		}

@@ -110,7 +110,7 @@ func Detach(links []link.Link) {
 // w is flushed whenever the ring buffer has been emptied, so a batch costs
 // one write and no line waits in the buffer while the reader sleeps.
 // It returns the number of samples read.
-func Stream(rd *ringbuf.Reader, sig <-chan os.Signal, d time.Duration, w *bufio.Writer, emit func(sample []byte, w *bufio.Writer)) (uint64, error) {
+func Stream(rd *ringbuf.Reader, sig <-chan os.Signal, d time.Duration, w *bufio.Writer, emit func(sample []byte)) (uint64, error) {
 	var timeout <-chan time.Time
 	if d > 0 {
 		timeout = time.After(d)
@@ -134,7 +134,7 @@ func Stream(rd *ringbuf.Reader, sig <-chan os.Signal, d time.Duration, w *bufio.
 			return events, fmt.Errorf("reading ring buffer: %w", err)
 		}
 		events++
-		emit(rec.RawSample, w)
+		emit(rec.RawSample)
 		if rec.Remaining == 0 {
 			if err := w.Flush(); err != nil {
 				return events, err
