@@ -43,7 +43,7 @@ func main() {
 	tool.Main(tool.Spec{
 		Name:     "hello",
 		Object:   golibbpfgo.HelloObject,
-		Attach:   []tool.Tracepoint{{"hello_execve", "syscalls", "sys_enter_execve"}},
+		Attach:   []tool.Tracepoint{{Program: "hello_execve", Category: "syscalls", Event: "sys_enter_execve"}},
 		Header:   "PID\tUID\tCOMM\tMESSAGE",
 		Duration: time.Duration(duration),
 		Format:   format,
