@@ -1,0 +1,162 @@
+"""The benchmark: build, inspect and run every variant, interleaved, and assemble the results."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import elf, kernel, metrics, toolchains
+from .build import BuildResult, build_variant
+from .env import REPO, under_ci
+from .manifest import Variant, discover
+from .run import run_once
+
+DEFAULT_RUNS = 10
+DEFAULT_WARMUP = 1
+DEFAULT_OPENS = 20_000
+
+
+@dataclass
+class Config:
+    runs: int = DEFAULT_RUNS
+    warmup: int = DEFAULT_WARMUP
+    opens: int = DEFAULT_OPENS
+    clean_build: bool = True
+    only: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"runs": self.runs, "warmup": self.warmup, "opens": self.opens, "clean_build": self.clean_build}
+
+
+def dependency_count(v: Variant) -> dict | None:
+    """Third-party packages named by the lock file (Cargo.lock packages from a registry; go.sum modules)."""
+    if not v.lockfile:
+        return None
+    path = v.dir / v.lockfile
+    try:
+        text = path.read_text()
+    except OSError as e:
+        return {"count": None, "reason": f"{v.lockfile}: {e.strerror}"}
+    if path.name == "Cargo.lock":
+        count = sum(1 for block in text.split("[[package]]")[1:] if "\nsource = " in block)
+    elif path.name == "go.sum":
+        count = len({line.split()[0] for line in text.splitlines() if line and not line.split()[1].endswith("/go.mod")})
+    else:
+        return {"count": None, "reason": f"unknown lock file {path.name}"}
+    return {"count": count, "source": str(v.lockfile)}
+
+
+def _inspect(fn, path: Path) -> dict:
+    try:
+        return fn(path)
+    except elf.InspectError as e:
+        return {"path": str(path), "error": f"inspect failed: {e}"}
+
+
+def inspect_variant(v: Variant) -> dict:
+    """ELF facts of every program's executable and BPF objects, and comparisons between objects."""
+    out = {}
+    for name, prog in v.programs.items():
+        objects = [_inspect(elf.inspect_bpf_object, v.dir / o) for o in prog.bpf_objects]
+        for o, rel in zip(objects, prog.bpf_objects):
+            o["path"] = str(rel)
+        entry = {"executable": _inspect(elf.inspect_executable, v.dir / prog.executable), "objects": objects}
+        entry["executable"]["path"] = str(prog.executable)
+        good = [o for o in objects if "error" not in o]
+        if len(good) > 1:
+            entry["comparison"] = elf.compare_objects(good)
+        out[name] = entry
+    return out
+
+
+def _status_from_runs(runtime: dict) -> tuple[str, str | None]:
+    reasons = [f"{p}: {r['reason']}" for p, r in runtime.items() if r["status"] != "ok"]
+    return ("failed", "; ".join(reasons)) if reasons else ("ok", None)
+
+
+def benchmark(cfg: Config, log=print) -> tuple[dict, bool]:
+    """Everything results.json holds, and whether every variant that should work did."""
+    catalogue = toolchains.load_catalogue()
+    tc_state = toolchains.probe_all(catalogue)
+    absent = {n: s["reason"] for n, s in tc_state.items() if not s["version"]}
+    variants, manifest_errors = discover(REPO / "variants", set(catalogue))
+    if cfg.only:
+        unknown = set(cfg.only) - {v.name for v in variants}
+        if unknown:
+            raise SystemExit(f"harness: no such variant: {', '.join(sorted(unknown))}")
+        variants = [v for v in variants if v.name in cfg.only]
+        manifest_errors = []
+
+    entries: dict[str, dict] = {}
+    for err in manifest_errors:
+        name = err.path.parent.name
+        log(f"{name}: manifest error: {err}")
+        entries[name] = {"name": name, "status": "failed", "reason": f"manifest: {err}"}
+
+    runnable: list[Variant] = []
+    for v in variants:
+        log(f"{v.name}: building" + (" (clean, then no-change)" if cfg.clean_build else ""))
+        b: BuildResult = build_variant(v, absent, clean=cfg.clean_build)
+        entry = {
+            "name": v.name, "language": v.language, "role": v.role,
+            "framework": {"name": v.framework, "version": v.framework_version},
+            "libbpf": v.libbpf, "toolchains": list(v.toolchains),
+            "status": b.status, "reason": b.reason,
+            "build": {**b.to_json(), "dependencies": dependency_count(v)},
+        }
+        entries[v.name] = entry
+        if b.status != "ok":
+            log(f"{v.name}: {b.status}: {b.reason}")
+            continue
+        log(f"{v.name}: built in {b.build_s:.1f} s; inspecting")
+        entry["elf"] = inspect_variant(v)
+        runnable.append(v)
+
+    samples: dict[tuple[str, str], list[dict]] = {(v.name, p): [] for v in runnable for p in v.programs}
+    broken: dict[tuple[str, str], str] = {}
+    rounds = cfg.warmup + cfg.runs
+    with kernel.bpf_stats():
+        for r in range(rounds):
+            # Rotate the order each round so no variant always runs first (or right after another).
+            order = runnable[r % len(runnable):] + runnable[: r % len(runnable)] if runnable else []
+            warm = r < cfg.warmup
+            log(f"round {r + 1}/{rounds}" + (" (warm-up, discarded)" if warm else ""))
+            for v in order:
+                for pname, prog in v.programs.items():
+                    key = (v.name, pname)
+                    if key in broken:
+                        continue
+                    s = run_once(v.dir / prog.executable, pname, cfg.opens).to_json()
+                    if not s["ok"]:
+                        log(f"  {v.name} {pname}: {s['error']}")
+                        if s["hang"] or s["leaked"] or warm or s["ready_ms"] is None:
+                            broken[key] = s["error"]
+                    if not warm:
+                        samples[key].append(s)
+
+    for v in runnable:
+        runtime = {}
+        for pname in v.programs:
+            ss = samples[(v.name, pname)]
+            good = [s for s in ss if s["ok"]]
+            if good:
+                status, reason = "ok", None
+                failures = [s["error"] for s in ss if not s["ok"]]
+                if failures:
+                    status, reason = "failed", f"{len(failures)} of {len(ss)} runs failed: {failures[0]}"
+            else:
+                status = "failed"
+                reason = broken.get((v.name, pname)) or (ss[0]["error"] if ss else "no run")
+            runtime[pname] = {"status": status, "reason": reason, "summary": metrics.summarize_samples(ss), "samples": ss}
+        entries[v.name]["runtime"] = runtime
+        entries[v.name]["status"], entries[v.name]["reason"] = _status_from_runs(runtime)
+
+    doc_variants = [entries[k] for k in sorted(entries)]
+    healthy = all(
+        e["status"] == "ok" or (e["status"] == "unavailable" and not under_ci()) for e in doc_variants
+    )
+    return {
+        "toolchains": tc_state,
+        "config": cfg.to_json(),
+        "variants": doc_variants,
+    }, healthy
+

@@ -1,0 +1,50 @@
+"""What this machine can do for the project: kernel, BPF, tracepoints, privileges, toolchains."""
+from __future__ import annotations
+
+import os
+import platform
+from pathlib import Path
+
+from . import kernel, toolchains
+
+TRACEPOINTS = (
+    "syscalls/sys_enter_execve",
+    "syscalls/sys_enter_open",
+    "syscalls/sys_enter_openat",
+    "syscalls/sys_exit_open",
+    "syscalls/sys_exit_openat",
+)
+# Capability bits (linux/capability.h) the programs need.
+CAPS = {"CAP_SYS_ADMIN": 21, "CAP_PERFMON": 38, "CAP_BPF": 39}
+
+
+def _effective_caps() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return int(line.split()[1], 16)
+    return 0
+
+
+def report() -> tuple[list[tuple[str, str, bool]], bool]:
+    """Rows of (check, finding, ok); the bool says whether benchmark can run here."""
+    rows = [("kernel", platform.release(), True)]
+    btf = Path("/sys/kernel/btf/vmlinux")
+    rows.append(("kernel BTF", f"{btf} ({btf.stat().st_size:,} bytes)" if btf.exists() else "absent: CO-RE cannot work", btf.exists()))
+    stats = kernel.STATS_SYSCTL
+    rows.append(("bpf stats", f"kernel.bpf_stats_enabled={stats.read_text().strip()} (the benchmark sets 1, then restores)"
+                 if stats.exists() else "absent: no kernel run time per program", stats.exists()))
+    tracefs = toolchains.TRACEFS
+    mounted = (tracefs / "events").is_dir()
+    rows.append(("tracefs", f"mounted at {tracefs}" if mounted else f"not mounted at {tracefs} (`nox -s setup` mounts it)", mounted))
+    for tp in TRACEPOINTS:
+        ok = (tracefs / "events" / tp / "id").exists()
+        rows.append((f"tracepoint {tp}", "present" if ok else ("absent" if mounted else "unknown: tracefs not mounted"), ok))
+    root = os.geteuid() == 0
+    rows.append(("root", "yes" if root else f"no (uid {os.geteuid()})", root))
+    caps = _effective_caps()
+    have = [n for n, bit in CAPS.items() if caps >> bit & 1]
+    rows.append(("capabilities", ", ".join(have) or "none of CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN",
+                 "CAP_SYS_ADMIN" in have or {"CAP_BPF", "CAP_PERFMON"} <= set(have)))
+    for name, state in toolchains.probe_all(toolchains.load_catalogue()).items():
+        rows.append((f"toolchain {name}", state["version"] or f"absent: {state['reason']}", state["version"] is not None))
+    return rows, all(ok for name, _, ok in rows if not name.startswith("toolchain"))

@@ -1,0 +1,103 @@
+"""What the kernel says about BPF objects: fdinfo of a process, stats switch, what is loaded."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from contextlib import contextmanager
+from pathlib import Path
+
+from .env import tool_env
+
+STATS_SYSCTL = Path("/proc/sys/kernel/bpf_stats_enabled")
+_KINDS = {"anon_inode:bpf-prog": "prog", "anon_inode:bpf-map": "map", "anon_inode:bpf_link": "link"}
+
+
+def _parse_fdinfo(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def bpf_fds(pid: int) -> dict[str, list[dict[str, str]]]:
+    """The bpf-prog, bpf-map and bpf_link fds a process holds, with their fdinfo fields."""
+    out: dict[str, list[dict[str, str]]] = {"prog": [], "map": [], "link": []}
+    fd_dir = Path(f"/proc/{pid}/fd")
+    try:
+        fds = os.listdir(fd_dir)
+    except OSError:
+        return out
+    for fd in fds:
+        try:
+            kind = _KINDS.get(os.readlink(fd_dir / fd))
+            if kind:
+                out[kind].append(_parse_fdinfo(Path(f"/proc/{pid}/fdinfo/{fd}").read_text()))
+        except OSError:
+            continue
+    return out
+
+
+def loaded_ids() -> dict[str, set[int]]:
+    """Ids of every BPF program, map and link loaded on the machine now."""
+    out = {}
+    for kind in ("prog", "map", "link"):
+        r = subprocess.run(["bpftool", "-j", kind, "list"], capture_output=True, text=True, env=tool_env())
+        try:
+            out[kind] = {int(o["id"]) for o in json.loads(r.stdout or "[]")}
+        except (ValueError, KeyError, TypeError):
+            out[kind] = set()
+    return out
+
+
+def prog_info(prog_id: int) -> dict:
+    r = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(prog_id)],
+                       capture_output=True, text=True, env=tool_env())
+    try:
+        return json.loads(r.stdout)
+    except ValueError:
+        return {}
+
+
+def stats_enabled() -> bool:
+    try:
+        return STATS_SYSCTL.read_text().strip() == "1"
+    except OSError:
+        return False
+
+
+@contextmanager
+def bpf_stats():
+    """kernel.bpf_stats_enabled=1 for the duration, then the previous setting back."""
+    before = STATS_SYSCTL.read_text().strip()
+    STATS_SYSCTL.write_text("1")
+    try:
+        yield
+    finally:
+        STATS_SYSCTL.write_text(before)
+
+
+def task_cpu_ns(pid: int) -> int | None:
+    """CPU time of every thread of pid, in ns (schedstat is ns-exact, /proc/PID/stat is in ticks)."""
+    total = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            try:
+                total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    except OSError:
+        return None
+    return total
+
+
+def rss_kib(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None

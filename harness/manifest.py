@@ -1,0 +1,157 @@
+"""variant.yaml -> typed Variant objects; every error names the file and the field."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+PROGRAMS = ("hello", "opensnoop")
+ROLES = ("framework", "reference")
+# Conformance features a reference variant may declare it cannot honour.
+FEATURES = ("all", "open", "openat", "missing", "long-path", "-p", "-u", "-x", "-n", "exec")
+
+
+class ManifestError(Exception):
+    """A variant.yaml that cannot be used; str() is one line naming file and field."""
+
+    def __init__(self, path: Path, field_name: str, message: str):
+        self.path = path
+        self.field = field_name
+        super().__init__(f"{path}: {field_name}: {message}")
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    executable: Path
+    bpf_objects: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    dir: Path
+    language: str
+    framework: str
+    framework_version: str
+    role: str
+    toolchains: tuple[str, ...]
+    build_command: str
+    clean_command: str
+    programs: dict[str, Program]
+    libbpf: str | None = None
+    lockfile: Path | None = None
+    conformance_skip: tuple[str, ...] = ()
+    reason: str | None = None
+    manifest: Path = field(default=Path())
+
+
+def _require(data: dict, key: str, kind: type, path: Path, prefix: str = ""):
+    name = f"{prefix}{key}"
+    if key not in data or data[key] is None:
+        raise ManifestError(path, name, "missing")
+    value = data[key]
+    if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, kind):
+        raise ManifestError(path, name, f"expected {kind.__name__}, got {type(value).__name__}")
+    if kind is str and not value.strip():
+        raise ManifestError(path, name, "empty")
+    return value
+
+
+def _str_list(data: dict, key: str, path: Path, prefix: str = "", required: bool = True) -> tuple[str, ...]:
+    if key not in data and not required:
+        return ()
+    value = _require(data, key, list, path, prefix)
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item:
+            raise ManifestError(path, f"{prefix}{key}[{i}]", "expected a non-empty string")
+    return tuple(value)
+
+
+def _relative(path: Path, field_name: str, value: str) -> Path:
+    p = Path(value)
+    if p.is_absolute() or ".." in p.parts:
+        raise ManifestError(path, field_name, f"must be a path inside the variant folder: {value}")
+    return p
+
+
+def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Variant:
+    """Load and validate vdir/variant.yaml."""
+    path = vdir / "variant.yaml"
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as e:
+        raise ManifestError(path, "(file)", e.strerror or str(e)) from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "(yaml)"
+        raise ManifestError(path, where, f"invalid YAML: {getattr(e, 'problem', None) or e}") from None
+    if not isinstance(data, dict):
+        raise ManifestError(path, "(top level)", "expected a mapping")
+
+    name = _require(data, "name", str, path)
+    if name != vdir.name:
+        raise ManifestError(path, "name", f"{name!r} differs from the folder name {vdir.name!r}")
+    fw = _require(data, "framework", dict, path)
+    role = data.get("role", "framework")
+    if role not in ROLES:
+        raise ManifestError(path, "role", f"must be one of {', '.join(ROLES)}, got {role!r}")
+    toolchains = _str_list(data, "toolchains", path)
+    if known_toolchains is not None:
+        for i, t in enumerate(toolchains):
+            if t not in known_toolchains:
+                raise ManifestError(path, f"toolchains[{i}]", f"unknown toolchain {t!r} (see toolchains.yaml)")
+    build = _require(data, "build", dict, path)
+    progs = _require(data, "programs", dict, path)
+    unknown = set(progs) - set(PROGRAMS)
+    if unknown:
+        raise ManifestError(path, "programs", f"unknown program {sorted(unknown)[0]!r}; expected {', '.join(PROGRAMS)}")
+    programs = {}
+    for pname in PROGRAMS:
+        p = _require(progs, pname, dict, path, "programs.")
+        prefix = f"programs.{pname}."
+        exe = _relative(path, prefix + "executable", _require(p, "executable", str, path, prefix))
+        objs = tuple(
+            _relative(path, f"{prefix}bpf_objects[{i}]", o)
+            for i, o in enumerate(_str_list(p, "bpf_objects", path, prefix))
+        )
+        programs[pname] = Program(pname, exe, objs)
+    skip = _str_list(data, "conformance_skip", path, required=False)
+    for i, s in enumerate(skip):
+        if s not in FEATURES:
+            raise ManifestError(path, f"conformance_skip[{i}]", f"unknown feature {s!r}; one of {', '.join(FEATURES)}")
+    if skip and role != "reference":
+        raise ManifestError(path, "conformance_skip", "only a reference variant may skip conformance tests")
+    lockfile = data.get("lockfile")
+    libbpf = data.get("libbpf")
+    return Variant(
+        name=name,
+        dir=vdir,
+        language=_require(data, "language", str, path),
+        framework=_require(fw, "name", str, path, "framework."),
+        framework_version=_require(fw, "version", str, path, "framework."),
+        role=role,
+        toolchains=toolchains,
+        build_command=_require(build, "command", str, path, "build."),
+        clean_command=_require(build, "clean", str, path, "build."),
+        programs=programs,
+        libbpf=str(libbpf) if libbpf is not None else None,
+        lockfile=_relative(path, "lockfile", str(lockfile)) if lockfile else None,
+        conformance_skip=skip,
+        reason=data.get("reason"),
+        manifest=path,
+    )
+
+
+def discover(variants_dir: Path, known_toolchains: set[str] | None = None) -> tuple[list[Variant], list[ManifestError]]:
+    """Every folder with a variant.yaml; broken manifests are returned, not raised, so the others go on."""
+    variants, errors = [], []
+    for vdir in sorted(p for p in variants_dir.iterdir() if (p / "variant.yaml").is_file()):
+        try:
+            variants.append(load_variant(vdir, known_toolchains))
+        except ManifestError as e:
+            errors.append(e)
+    return variants, errors

@@ -1,0 +1,118 @@
+"""Integration tests: real executables of every variant, loaded into the running kernel."""
+import os
+import signal
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from harness import kernel
+from harness.build import missing_artifacts
+from harness.env import under_ci
+from harness.run import Child, leaked, loadgen
+
+from ..conftest import VARIANTS
+
+READY_S = 30.0
+EVENT_S = 10.0
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() != 0:
+        skip = pytest.mark.skip(reason="integration tests load BPF programs: run as root")
+        for item in items:
+            if "integration" in str(item.fspath):
+                item.add_marker(skip)
+
+
+def pytest_generate_tests(metafunc):
+    if "variant" in metafunc.fixturenames:
+        metafunc.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+
+
+def require(variant, feature: str):
+    """Skip what a reference variant declares it cannot do; fail (CI) or skip (locally) if unbuilt."""
+    for f in ("all", feature):
+        if f in variant.conformance_skip:
+            pytest.skip(f"{variant.name} declares {f!r} unsupported: {variant.reason or 'no reason given'}")
+    missing = missing_artifacts(variant)
+    if missing:
+        msg = f"{variant.name} is not built ({', '.join(missing)}): run `nox -s build_all`"
+        if under_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+
+
+@pytest.fixture
+def token():
+    return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def gen():
+    return str(loadgen())
+
+
+class Running:
+    """A variant's executable, started and ready; stopped (and checked for leaks) at the end."""
+
+    def __init__(self, variant, program: str, args: list[str]):
+        self.child = Child([str(variant.dir / variant.programs[program].executable), *args])
+        ok = self.child.wait_for(lambda: self.child.header_ns is not None or self.child.proc.poll() is not None, READY_S)
+        if self.child.header_ns is None:
+            self.child.stop()
+            pytest.fail(f"no header: {self.child.error_line() if ok else 'timeout'}")
+        fds = kernel.bpf_fds(self.child.proc.pid)
+        self.ids = {
+            "prog": {int(p["prog_id"]) for p in fds["prog"]},
+            "map": {int(m["map_id"]) for m in fds["map"]},
+            "link": {int(lk["link_id"]) for lk in fds["link"] if "link_id" in lk},
+        }
+
+    def rows(self, needle: str) -> list[list[str]]:
+        return [line.decode(errors="replace").rstrip("\n").split("\t") for line in list(self.child.lines)
+                if needle.encode() in line]
+
+    def wait_rows(self, needle: str, n: int = 1, timeout: float = EVENT_S) -> list[list[str]]:
+        self.child.wait_for(lambda: len(self.rows(needle)) >= n, timeout)
+        return self.rows(needle)
+
+    def stop(self, sig=signal.SIGINT):
+        hung = self.child.stop(sig)
+        assert not hung, "still running 10 s after the signal"
+        return self.child
+
+
+@pytest.fixture
+def run(request):
+    started = []
+
+    def start(variant, program, *args):
+        r = Running(variant, program, list(args))
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        r.child.stop()
+        left = leaked(r.ids)
+        assert not left, f"outlived the process: {', '.join(left)}"
+
+
+def helper(gen, *args, uid=None, comm=None) -> tuple[int, int, int]:
+    """Run the compiled helper once; (pid, fd, errno) of its open."""
+    argv = [gen] + (["-c", comm] if comm else []) + list(args)
+    if uid is not None:
+        argv = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"] + argv
+    out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.split()
+    return int(out[0]), int(out[1]), int(out[2])
+
+
+@pytest.fixture
+def tmpfile(token):
+    p = Path(f"/tmp/cf-{token}-file")
+    p.write_text("x")
+    p.chmod(0o644)
+    yield p
+    p.unlink(missing_ok=True)

@@ -1,0 +1,185 @@
+"""SPEC's programs and common contract, the very same tests for every variant."""
+import signal
+import subprocess
+import time
+
+import pytest
+
+from .conftest import helper, require
+
+HEADER_OPENSNOOP = "PID\tCOMM\tFD\tERR\tPATH"
+HEADER_HELLO = "PID\tUID\tCOMM\tMESSAGE"
+
+
+def test_header_is_printed_once_all_four_programs_are_loaded(variant, run):
+    require(variant, "open")
+    r = run(variant, "opensnoop")
+    assert r.child.header.decode() == HEADER_OPENSNOOP
+    assert len(r.ids["prog"]) >= 4, f"only {len(r.ids['prog'])} BPF programs held when the header was printed"
+    r.stop()
+
+
+def _header(variant, program):
+    path = variant.dir / variant.programs[program].executable
+    out = subprocess.run([str(path), "-d", "1"], capture_output=True, text=True, timeout=60)
+    return out
+
+
+@pytest.mark.parametrize("program,header", [("opensnoop", HEADER_OPENSNOOP), ("hello", HEADER_HELLO)])
+def test_duration_ends_cleanly_with_header_and_summary(variant, program, header):
+    require(variant, "open" if program == "opensnoop" else "exec")
+    t0 = time.monotonic()
+    out = _header(variant, program)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[0] == header
+    assert time.monotonic() - t0 < 30
+    summary = [line for line in out.stderr.splitlines() if line.startswith("events=")]
+    assert len(summary) == 1 and summary[0].split()[1].startswith("drops="), out.stderr
+
+
+def test_open_existing_file_through_openat(variant, run, gen, tmpfile, token):
+    require(variant, "openat")
+    r = run(variant, "opensnoop")
+    pid, fd, err = helper(gen, "sysopenat", str(tmpfile), comm=f"cf{token}")
+    rows = r.wait_rows(str(tmpfile))
+    r.stop()
+    rows = r.rows(str(tmpfile))
+    assert rows == [[str(pid), f"cf{token}", str(fd), "0", str(tmpfile)]]
+    assert fd >= 0 and err == 0
+
+
+def test_missing_file_through_open_gives_fd_minus_one_and_enoent(variant, run, gen, token):
+    require(variant, "open")
+    require(variant, "missing")
+    missing = f"/tmp/cf-{token}-missing"
+    r = run(variant, "opensnoop")
+    pid, fd, err = helper(gen, "sysopen", missing, comm=f"cf{token}")
+    r.wait_rows(missing)
+    r.stop()
+    assert (fd, err) == (-1, 2)
+    assert r.rows(missing) == [[str(pid), f"cf{token}", "-1", "2", missing]]
+
+
+def test_long_path_is_truncated_not_dropped(variant, run, gen, token):
+    require(variant, "long-path")
+    long_path = f"/tmp/cf-{token}-" + "x" * 300
+    r = run(variant, "opensnoop")
+    helper(gen, "sysopenat", long_path)
+    rows = r.wait_rows(f"cf-{token}-")
+    r.stop()
+    assert len(rows) == 1
+    assert rows[0][4] == long_path[:255]
+
+
+def test_summary_counts_events_and_exit_zero_on_sigint(variant, run, gen, tmpfile):
+    require(variant, "openat")
+    r = run(variant, "opensnoop")
+    for _ in range(3):
+        helper(gen, "sysopenat", str(tmpfile))
+    r.wait_rows(str(tmpfile), 3)
+    child = r.stop(signal.SIGINT)
+    assert child.status == 0, child.stderr
+    summary = child.summary()
+    assert summary is not None, child.stderr
+    events, drops = summary
+    assert drops == 0
+    assert events >= 3 and events >= len(child.lines)
+
+
+def test_sigterm_exits_zero_with_summary(variant, run):
+    require(variant, "open")
+    r = run(variant, "opensnoop")
+    child = r.stop(signal.SIGTERM)
+    assert child.status == 0, child.stderr
+    assert child.summary() is not None, child.stderr
+
+
+def test_pid_filter(variant, run, gen, tmpfile):
+    require(variant, "-p")
+    target = subprocess.Popen([gen, "wait-openat", str(tmpfile)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        r = run(variant, "opensnoop", "-p", str(target.pid))
+        other, _, _ = helper(gen, "sysopenat", str(tmpfile))
+        target.stdin.write("go\n")
+        target.stdin.flush()
+        pid = int(target.stdout.readline().split()[0])
+        r.wait_rows(str(tmpfile))
+        time.sleep(0.2)
+        r.stop()
+    finally:
+        target.kill()
+        target.wait()
+    assert pid == target.pid
+    assert [row[0] for row in r.rows(str(tmpfile))] == [str(pid)], f"other process was {other}"
+    assert all(row[0] == str(pid) for row in r.rows(""))
+
+
+def test_uid_filter(variant, run, gen, tmpfile):
+    require(variant, "-u")
+    r = run(variant, "opensnoop", "-u", "65534")
+    root_pid, _, _ = helper(gen, "sysopenat", str(tmpfile))
+    nobody_pid, _, _ = helper(gen, "sysopenat", str(tmpfile), uid=65534)
+    r.wait_rows(str(tmpfile))
+    time.sleep(0.2)
+    r.stop()
+    assert [row[0] for row in r.rows(str(tmpfile))] == [str(nobody_pid)], f"root's open was pid {root_pid}"
+
+
+def test_failed_only_filter(variant, run, gen, tmpfile, token):
+    require(variant, "-x")
+    missing = f"/tmp/cf-{token}-missing"
+    r = run(variant, "opensnoop", "-x")
+    helper(gen, "sysopenat", str(tmpfile))
+    pid, _, _ = helper(gen, "sysopenat", missing)
+    r.wait_rows(missing)
+    time.sleep(0.2)
+    r.stop()
+    assert r.rows(str(tmpfile)) == []
+    assert r.rows(missing) == [[str(pid), r.rows(missing)[0][1], "-1", "2", missing]]
+    assert all(row[2] == "-1" for row in r.rows(""))
+
+
+def test_name_filter_is_a_substring_of_comm(variant, run, gen, tmpfile, token):
+    require(variant, "-n")
+    r = run(variant, "opensnoop", "-n", f"A{token}")
+    kept, _, _ = helper(gen, "sysopenat", str(tmpfile), comm=f"cfA{token}x")
+    helper(gen, "sysopenat", str(tmpfile), comm=f"cfB{token}x")
+    r.wait_rows(str(tmpfile))
+    time.sleep(0.2)
+    child = r.stop()
+    assert [row[:2] for row in r.rows(str(tmpfile))] == [[str(kept), f"cfA{token}x"]]
+    assert all(f"A{token}" in row[1] for row in r.rows(""))
+    events, _ = child.summary()
+    assert events >= 2, "events counts what the ring buffer delivered, before the -n filter"
+
+
+def test_hello_reports_an_exec(variant, run, gen, token):
+    require(variant, "exec")
+    r = run(variant, "hello")
+    p = subprocess.run([gen, "-c", f"hl{token}", "exec", "1"], capture_output=True)
+    assert p.returncode == 0
+    rows = r.wait_rows(f"hl{token}")
+    r.stop()
+    assert len(rows) == 1
+    pid, uid, comm, message = rows[0]
+    assert (uid, comm, message) == ("0", f"hl{token}", "Hello World")
+    assert int(pid) > 0
+
+
+def test_not_root_is_one_clear_line(variant):
+    require(variant, "open")
+    exe = variant.dir / variant.programs["opensnoop"].executable
+    out = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", str(exe), "-d", "1"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, out.stderr
+    assert out.stdout == ""
+
+
+def test_bad_argument_is_one_line_exit_2(variant):
+    require(variant, "open")
+    exe = variant.dir / variant.programs["opensnoop"].executable
+    out = subprocess.run([str(exe), "-p", "not-a-pid"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert len([line for line in out.stderr.splitlines() if line.strip()]) == 1, out.stderr
