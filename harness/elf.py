@@ -168,7 +168,8 @@ def _btf_map(btf: btfmod.BTF, var: btfmod.Type) -> dict:
             fields[member.name + "_size"] = btf.size_of(target.size_or_type)
     m = {"name": var.name,
          "type": _map_type_name(fields["type"]) if "type" in fields else None}
-    m.update((k, fields[k]) for k in ("key_size", "value_size") if fields.get(k) is not None)
+    # An undeclared key or value is created with size 0 by libbpf (ringbuf must be).
+    m.update((k, fields.get(k) or 0) for k in ("key_size", "value_size"))
     m["max_entries"] = fields.get("max_entries")
     m["kind"] = "btf"
     return m
@@ -426,7 +427,7 @@ def _describe_object(o: dict) -> list[str]:
         lines.append(f"  (.text subprograms: {o['text_insns']} insns)")
     lines.append(f"maps ({len(o['maps'])}):")
     for m in o["maps"]:
-        sizes = "".join(f", {k.split('_')[0]} {m[k]} B" for k in ("key_size", "value_size") if k in m)
+        sizes = "".join(f", {k.split('_')[0]} {m[k]} B" for k in ("key_size", "value_size") if m.get(k))
         lines.append(f"  {m['name']}: {m['type']}, {m['max_entries']} entries{sizes} ({m['kind']})")
     lines.append("global data:" if o["global_data"] else "global data: none")
     lines += [f"  {g['section']} ({g['size_bytes']} B): {', '.join(g['variables']) or '-'}"

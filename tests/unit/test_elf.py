@@ -73,7 +73,7 @@ def test_opensnoop_maps(opensnoop):
     assert maps["start"] == {"name": "start", "type": "hash", "key_size": 4,
                              "value_size": 16, "max_entries": 10240, "kind": "btf"}
     assert (maps["events"]["type"], maps["events"]["max_entries"]) == ("ringbuf", 262144)
-    assert "key_size" not in maps["events"]
+    assert (maps["events"]["key_size"], maps["events"]["value_size"]) == (0, 0)
 
 
 def test_opensnoop_global_data_license_btf(opensnoop):
