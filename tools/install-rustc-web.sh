@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Install Debian's rustc-web (1.96, built on LLVM 22) with its standard library source, and
+# register it with rustup as the toolchain "rustc-web" for aya-build. Idempotent; run as root.
+set -euo pipefail
+packages=(rustc-web rust-web-src cargo-web)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  echo "installed ${missing[*]}"
+else
+  echo "${packages[*]} already installed"
+fi
+if rustup toolchain list | grep -q '^rustc-web'; then
+  echo "rustup toolchain rustc-web already linked"
+else
+  rustup toolchain link rustc-web /usr
+  echo "linked rustup toolchain rustc-web -> /usr"
+fi
+rustup run rustc-web rustc -vV | sed -n 's/^\(release\|LLVM version\): /rustc-web &/p'
