@@ -44,6 +44,10 @@ def require(variant, feature: str):
         pytest.skip(msg)
 
 
+def supports(variant, feature: str) -> bool:
+    return not {"all", feature} & set(variant.conformance_skip)
+
+
 @pytest.fixture
 def token():
     return uuid.uuid4().hex[:8]
@@ -80,7 +84,7 @@ class Running:
 
     def stop(self, sig=signal.SIGINT):
         hung = self.child.stop(sig)
-        assert not hung, "still running 10 s after the signal"
+        assert not hung, f"still running 10 s after the signal; stderr: {self.child.stderr[-500:]!r}"
         return self.child
 
 
