@@ -57,7 +57,7 @@ def _runtime_table(doc: dict, title: str, columns: list[tuple[str, str, float, i
         for v in doc["variants"]:
             rt = (v.get("runtime") or {}).get(prog)
             if not rt:
-                rows.append([_name(v)] + ["-"] * len(columns) + ["-", _not_ok(v)])
+                rows.append([_name(v)] + ["-"] * len(columns) + ["-", "not run" if v["status"] == "ok" else _not_ok(v)])
                 continue
             summ = rt["summary"]
             rel_in[v["name"]] = (summ.get(rel_key) or {}).get("median")
