@@ -99,7 +99,7 @@ def benchmark(cfg: Config, log=print) -> tuple[dict, bool]:
         entry = {
             "name": v.name, "language": v.language, "role": v.role,
             "framework": {"name": v.framework, "version": v.framework_version},
-            "libbpf": v.libbpf, "toolchains": list(v.toolchains),
+            "libbpf": v.libbpf, "toolchains": list(v.toolchains), "emits_events": v.emits_events,
             "status": b.status, "reason": b.reason,
             "build": {**b.to_json(), "dependencies": dependency_count(v)},
         }
@@ -125,7 +125,7 @@ def benchmark(cfg: Config, log=print) -> tuple[dict, bool]:
                     key = (v.name, pname)
                     if key in broken:
                         continue
-                    s = run_once(v.dir / prog.executable, pname, cfg.opens).to_json()
+                    s = run_once(v.dir / prog.executable, pname, cfg.opens, v.emits_events).to_json()
                     if not s["ok"]:
                         log(f"  {v.name} {pname}: {s['error']}")
                         if s["hang"] or s["leaked"] or warm or s["ready_ms"] is None:

@@ -43,6 +43,7 @@ class Variant:
     libbpf: str | None = None
     lockfile: Path | None = None
     conformance_skip: tuple[str, ...] = ()
+    emits_events: bool = True  # false for the floor: programs that do nothing
     reason: str | None = None
     manifest: Path = field(default=Path())
 
@@ -127,6 +128,11 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         raise ManifestError(path, "conformance_skip", "only a reference variant may skip conformance tests")
     lockfile = data.get("lockfile")
     libbpf = data.get("libbpf")
+    emits = data.get("emits_events", True)
+    if not isinstance(emits, bool):
+        raise ManifestError(path, "emits_events", f"expected true or false, got {emits!r}")
+    if not emits and role != "reference":
+        raise ManifestError(path, "emits_events", "only a reference variant may emit no events")
     return Variant(
         name=name,
         dir=vdir,
@@ -141,6 +147,7 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         libbpf=str(libbpf) if libbpf is not None else None,
         lockfile=_relative(path, "lockfile", str(lockfile)) if lockfile else None,
         conformance_skip=skip,
+        emits_events=emits,
         reason=data.get("reason"),
         manifest=path,
     )

@@ -28,13 +28,14 @@ def cell(stat: dict | None, scale: float = 1.0, digits: int = 1, why: str = "not
     return text + (" ⚠" if stat.get("unstable") else "")
 
 
-def relative(values: dict[str, float | None]) -> dict[str, str]:
-    """hyperfine's Relative column: each median against the best (lowest) one."""
+def relative(values: dict[str, float | None], exclude: set[str] = frozenset()) -> dict[str, str]:
+    """hyperfine's Relative column: each median against the best (lowest) one. References
+    (bpftrace, the floor) get a figure too but are not the yardstick unless nothing else is."""
     present = {k: v for k, v in values.items() if v is not None and v > 0}
     if not present:
         return {k: "-" for k in values}
-    best = min(present.values())
-    return {k: ("1.00" if v == best else f"{v / best:.2f}") if k in present else "-" for k, v in values.items()}
+    best = min(v for k, v in present.items() if k not in exclude) if set(present) - exclude else min(present.values())
+    return {k: f"{v / best:.2f}" if k in present else "-" for k, v in values.items()}
 
 
 def _name(v: dict) -> str:
@@ -49,11 +50,24 @@ def _md(headers: list[str], rows: list[list]) -> str:
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True) + "\n"
 
 
+EVENT_FIGURES = {"first_event_ms", "received", "drops", "cpu_ns_per_event", "storm_ms"}
+
+
+def _why_unmeasured(v: dict, key: str, runs_ok: bool) -> str:
+    if not runs_ok:
+        return "not measured"  # the Status column says why
+    if not v.get("emits_events", True) and key in EVENT_FIGURES:
+        return "not measured: no events by design"
+    if key == "drops":
+        return "not measured: no summary line"
+    return "not measured"
+
+
 def _runtime_table(doc: dict, title: str, columns: list[tuple[str, str, float, int]], rel_key: str) -> str:
     """One table per program: a column per figure (header, key, scale, digits), plus Relative on rel_key."""
     out = [f"# {title}\n"]
     for prog in PROGRAMS:
-        rows, rel_in = [], {}
+        rows, rel_in, references = [], {}, set()
         for v in doc["variants"]:
             rt = (v.get("runtime") or {}).get(prog)
             if not rt:
@@ -61,9 +75,11 @@ def _runtime_table(doc: dict, title: str, columns: list[tuple[str, str, float, i
                 continue
             summ = rt["summary"]
             rel_in[v["name"]] = (summ.get(rel_key) or {}).get("median")
-            row = [_name(v)] + [cell(summ.get(key), scale, digits) for _, key, scale, digits in columns]
+            if v.get("role") == "reference":
+                references.add(v["name"])
+            row = [_name(v)] + [cell(summ.get(key), scale, digits, _why_unmeasured(v, key, rt["status"] == "ok")) for _, key, scale, digits in columns]
             rows.append(row + [None, "ok" if rt["status"] == "ok" else f"{rt['status']}: {rt['reason']}"])
-        rel = relative(rel_in)
+        rel = relative(rel_in, exclude=references)
         for row, v in zip(rows, doc["variants"]):
             if row[-2] is None:
                 row[-2] = rel.get(v["name"], "-")
