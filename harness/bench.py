@@ -47,7 +47,12 @@ def dependency_count(v: Variant) -> dict | None:
 
 def _inspect(fn, path: Path) -> dict:
     try:
+        with path.open("rb") as f:
+            if f.read(2) == b"#!":
+                return {"path": str(path), "error": "not inspected: a script, not an ELF executable"}
         return fn(path)
+    except OSError as e:
+        return {"path": str(path), "error": f"inspect failed: {e.strerror}"}
     except elf.InspectError as e:
         return {"path": str(path), "error": f"inspect failed: {e}"}
 

@@ -192,6 +192,29 @@ def size_table(doc: dict) -> str:
     return "\n".join(out)
 
 
+def _across_variants(doc: dict, prog: str) -> str:
+    """The same program from every compiler and framework: instruction counts side by side."""
+    firsts = []
+    for v in doc["variants"]:
+        objs = [o for o in ((v.get("elf") or {}).get(prog) or {}).get("objects") or [] if "error" not in o]
+        if objs:
+            firsts.append((v, objs[0]))
+    if not firsts:
+        return ""
+    names = list(dict.fromkeys(p["name"] for _, o in firsts for p in o.get("programs", [])))
+    rows = []
+    for v, o in firsts:
+        insns = {p["name"]: p["insns"] for p in o.get("programs", [])}
+        kinds = sorted({m.get("kind", "?") for m in o.get("maps", [])})
+        rows.append([_name(v)] + [fmt(insns.get(n), 0) for n in names] + [
+            fmt(o.get("text_insns"), 0), ", ".join(kinds) or "none", fmt(o.get("btf_bytes"), 0),
+            fmt(o.get("btf_ext_bytes"), 0), fmt(o.get("core_relocs"), 0), fmt(o.get("size_bytes"), 0)])
+    return (f"### {prog}: the same program across variants (first object of each)\n\n"
+            + _md(["Variant"] + [f"{n} (insns)" for n in names]
+                  + [".text (insns)", "Map definitions", "BTF (bytes)", "BTF.ext (bytes)", "CO-RE relocations (count)",
+                     "Object (bytes)"], rows))
+
+
 def elf_table(doc: dict) -> str:
     out = ["# ELF: the BPF objects\n"]
     for prog in PROGRAMS:
@@ -210,6 +233,7 @@ def elf_table(doc: dict) -> str:
         out.append(f"## {prog}\n")
         out.append(_md(["Variant", "Object", "Endianness", "Programs (section, type): instructions", "Maps (type, definition)",
                         "Global data", "License", "BTF (bytes)", "BTF.ext (bytes)", "CO-RE relocations (count)"], rows))
+        out.append(_across_variants(doc, prog))
         cmp_rows = []
         for v in doc["variants"]:
             c = ((v.get("elf") or {}).get(prog) or {}).get("comparison")
