@@ -66,3 +66,24 @@ void report_failure(const char *prog, const char *step, int err)
 		hint = " (tracepoint not found: is tracefs mounted at /sys/kernel/tracing?)";
 	fprintf(stderr, "%s: %s failed: %s%s\n", prog, step, strerror(err), hint);
 }
+
+int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds)
+{
+	double deadline = seconds ? now_seconds() + seconds : 0;
+	int n;
+
+	printf("%s\n", header);
+	fflush(stdout);
+	while (!exiting && (!deadline || now_seconds() < deadline)) {
+		n = ring_buffer__poll(rb, 100);
+		if (n < 0 && n != -EINTR) {
+			report_failure(prog, "polling the ring buffer", n);
+			return n;
+		}
+		if (n > 0)
+			fflush(stdout);
+	}
+	ring_buffer__consume(rb);
+	fflush(stdout);
+	return 0;
+}

@@ -17,4 +17,11 @@ double now_seconds(void);
 /* One clear line for a failed libbpf step (err is a negative errno). */
 void report_failure(const char *prog, const char *step, int err);
 
+struct ring_buffer;
+/*
+ * Print the header (the ready signal), then poll until SIGINT/SIGTERM or `seconds` (0: no
+ * limit), flushing stdout after each batch. 0, or a negative errno already reported.
+ */
+int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds);
+
 #endif

@@ -100,22 +100,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	printf("PID\tCOMM\tFD\tERR\tPATH\n");
-	fflush(stdout);
-	if (deadline)
-		deadline += now_seconds();
-	while (!exiting && (!deadline || now_seconds() < deadline)) {
-		err = ring_buffer__poll(rb, 100);
-		if (err < 0 && err != -EINTR) {
-			report_failure(prog, "polling the ring buffer", err);
-			goto out;
-		}
-		if (err > 0)
-			fflush(stdout);
-	}
-	ring_buffer__consume(rb);
-	fflush(stdout);
-	err = 0;
+	err = poll_until_done(rb, prog, "PID\tCOMM\tFD\tERR\tPATH", deadline);
+	if (err)
+		goto out;
 	fprintf(stderr, "events=%llu drops=%llu\n", events, (unsigned long long)skel->bss->drops);
 out:
 	ring_buffer__free(rb);
