@@ -1,0 +1,216 @@
+//! What `hello` and `opensnoop` share: the stop conditions, libbpf's log, attaching, the
+//! ring-buffer loop and the exit report. Each binary keeps its own skeleton, event layout and
+//! output format.
+
+use std::cell::{Cell, RefCell};
+use std::fmt::Display;
+use std::io::{self, BufWriter, StdoutLock, Write};
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use libbpf_rs::{ErrorKind, Link, MapCore, Object, PrintLevel, RingBufferBuilder};
+use signal_hook::consts::{SIGINT, SIGTERM};
+
+/// Upper bound on one ring-buffer wait: the longest a stop can go unnoticed when its signal
+/// lands between the flag check and the wait, and the granularity of `-d`.
+const POLL_TICK: Duration = Duration::from_millis(100);
+
+/// Large enough that a burst of events leaves in few writes; flushed after every poll anyway.
+const STDOUT_BUFFER: usize = 64 * 1024;
+
+pub type Out<'a> = BufWriter<StdoutLock<'a>>;
+
+/// Why the event loop ends: SIGINT, SIGTERM, or the end of `-d SECONDS`.
+pub struct Stop {
+    signalled: Arc<AtomicBool>,
+    deadline: Option<Instant>,
+}
+
+impl Stop {
+    /// Installs the SIGINT and SIGTERM handlers; call before loading so that no signal is lost.
+    pub fn install(duration: Option<Duration>) -> Result<Self> {
+        let signalled = Arc::new(AtomicBool::new(false));
+        for signal in [SIGINT, SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&signalled))
+                .context("installing signal handlers")?;
+        }
+        Ok(Self {
+            signalled,
+            deadline: duration.map(|d| Instant::now() + d),
+        })
+    }
+
+    fn signalled(&self) -> bool {
+        self.signalled.load(Ordering::Relaxed)
+    }
+
+    /// How long the next wait may last, or `None` once it is time to stop.
+    fn next_wait(&self) -> Option<Duration> {
+        if self.signalled() {
+            return None;
+        }
+        match self.deadline {
+            None => Some(POLL_TICK),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                (!left.is_zero()).then(|| left.min(POLL_TICK))
+            }
+        }
+    }
+}
+
+/// libbpf prints nothing unless asked (`-v`), so that stderr carries only our own lines.
+pub fn set_libbpf_log(verbose: bool) {
+    fn to_stderr(_level: PrintLevel, msg: String) {
+        eprint!("{msg}");
+    }
+    libbpf_rs::set_print(verbose.then_some((PrintLevel::Debug, to_stderr as _)));
+}
+
+/// Names the usual cause of a failed load in the one error line.
+pub fn load_error(err: libbpf_rs::Error) -> anyhow::Error {
+    if err.kind() == ErrorKind::PermissionDenied {
+        anyhow::anyhow!("loading BPF programs: {err:#} (needs root, or CAP_BPF and CAP_PERFMON)")
+    } else {
+        anyhow::Error::new(err).context("loading BPF programs")
+    }
+}
+
+/// Attaches every program on its own, so that an error names the program and its tracepoint.
+/// On error the links made so far are dropped, which detaches them.
+pub fn attach_all(object: &Object) -> Result<Vec<Link>> {
+    object
+        .progs_mut()
+        .map(|prog| {
+            prog.attach().with_context(|| {
+                format!(
+                    "attaching {} to {}",
+                    prog.name().to_string_lossy(),
+                    prog.section().to_string_lossy()
+                )
+            })
+        })
+        .collect()
+}
+
+/// Prints `header` (the ready signal), then hands every ring-buffer record to `print` until
+/// `stop`, flushing stdout after each batch. On stop it detaches `links`, drains what was
+/// already submitted, and returns the number of records read.
+pub fn stream_events<F>(
+    events: &dyn MapCore,
+    links: Vec<Link>,
+    header: &str,
+    stop: &Stop,
+    mut print: F,
+) -> Result<u64>
+where
+    F: FnMut(&mut Out<'_>, &[u8]) -> io::Result<()>,
+{
+    let out = RefCell::new(BufWriter::with_capacity(STDOUT_BUFFER, io::stdout().lock()));
+    let count = Cell::new(0u64);
+    let write_error = Cell::new(None);
+    let draining = Cell::new(false);
+
+    let mut builder = RingBufferBuilder::new();
+    builder
+        .add(events, |data| {
+            count.set(count.get() + 1);
+            if let Err(err) = print(&mut out.borrow_mut(), data) {
+                write_error.set(Some(err));
+                return -1;
+            }
+            // Under a storm one poll could go on consuming for ever: a signal cuts it short
+            // (a negative return), while the final drain after the detach runs to the end.
+            if stop.signalled() && !draining.get() {
+                -1
+            } else {
+                0
+            }
+        })
+        .context("setting up the ring buffer")?;
+    let ringbuf = builder.build().context("setting up the ring buffer")?;
+
+    let flush = || -> Result<()> {
+        if let Some(err) = write_error.take() {
+            return Err(err).context("writing to stdout");
+        }
+        out.borrow_mut().flush().context("writing to stdout")
+    };
+
+    writeln!(out.borrow_mut(), "{header}").context("writing to stdout")?;
+    flush()?;
+    while let Some(wait) = stop.next_wait() {
+        match ringbuf.poll(wait) {
+            Ok(()) => {}
+            // EINTR from the signal, or the callback's early return once one has arrived.
+            Err(_) if stop.signalled() => {}
+            Err(err) if err.kind() == ErrorKind::Interrupted => {}
+            Err(err) => {
+                flush()?;
+                return Err(err).context("polling the ring buffer");
+            }
+        }
+        flush()?;
+    }
+
+    drop(links);
+    // Events submitted before the detach are still waiting. A negative result can only be the
+    // callback's write error, which `flush` reports.
+    draining.set(true);
+    let _ = ringbuf.consume_raw();
+    flush()?;
+    Ok(count.get())
+}
+
+/// Prints the `events=N drops=M` summary, or the error as one line, and gives the exit code.
+pub fn report(program: &str, result: Result<(u64, u64)>) -> ExitCode {
+    match result {
+        Ok((events, drops)) => {
+            eprintln!("events={events} drops={drops}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{program}: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reports a command-line error with the usage in one line; exit code 2, as getopt tools do.
+pub fn usage_error(program: &str, usage: &str, err: lexopt::Error) -> ExitCode {
+    eprintln!("{program}: {err} (usage: {usage})");
+    ExitCode::from(2)
+}
+
+/// Parses the value of option `-{opt}`, naming the option if it does not parse.
+pub fn parse_value<T>(parser: &mut lexopt::Parser, opt: char) -> Result<T, lexopt::Error>
+where
+    T: FromStr<Err: Display>,
+{
+    let value = parser.value()?;
+    let text = value.to_string_lossy();
+    text.parse()
+        .map_err(|err| format!("-{opt} {text}: {err}").into())
+}
+
+/// Parses `-d SECONDS`: a whole number of seconds, at least 1.
+pub fn parse_duration(parser: &mut lexopt::Parser) -> Result<Duration, lexopt::Error> {
+    match parse_value(parser, 'd')? {
+        0 => Err("-d 0: wants at least 1 second".into()),
+        secs => Ok(Duration::from_secs(secs)),
+    }
+}
+
+/// The bytes of a fixed-size C string field up to its first NUL.
+pub fn c_str(field: &[u8]) -> &[u8] {
+    field.split(|&b| b == 0).next().unwrap_or(field)
+}
+
+/// A native-endian `u32` at `offset`; the caller has checked the record's length.
+pub fn u32_at(data: &[u8], offset: usize) -> u32 {
+    u32::from_ne_bytes(data[offset..offset + 4].try_into().expect("4 bytes"))
+}
