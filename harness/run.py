@@ -256,7 +256,13 @@ def run_once(executable: Path, program: str, opens: int, emits_events: bool = Tr
     s = Sample(opens=opens)
     stim = stimulus(program, opens)
     marker = None
-    child = Child([str(executable)], watch=(stim.marker_tag, stim.storm_tag))
+    try:
+        child = Child([str(executable)], watch=(stim.marker_tag, stim.storm_tag))
+    except OSError as e:
+        for path in stim.cleanup:
+            path.unlink(missing_ok=True)
+        s.error = f"cannot start {executable}: {e.strerror}"
+        return s
     ids: dict[str, set[int]] = {}
     try:
         marker = _helper(stim.marker)
