@@ -1,6 +1,7 @@
 """Run one executable as its own child, watch its stdout live, measure it, clean up after it."""
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import signal
@@ -32,6 +33,16 @@ def loadgen() -> Path:
     return LOADGEN
 
 
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent():
+    """In the child before exec: if the harness itself is killed, so is the variant (and what it
+    holds in the kernel), instead of running on in its own session."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Child:
     """A running variant executable whose stdout lines are read and time-stamped as they arrive."""
 
@@ -39,7 +50,7 @@ class Child:
         self.t0 = time.monotonic_ns()
         self.proc = subprocess.Popen(
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            env=tool_env(), start_new_session=True,
+            env=tool_env(), start_new_session=True, preexec_fn=_die_with_parent,
         )
         self.lines: list[bytes] = []
         self.header: bytes | None = None
@@ -239,7 +250,7 @@ def leaked(ids: dict[str, set[int]]) -> list[str]:
 
 def _helper(argv: list[str]) -> subprocess.Popen:
     return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+                            stderr=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
 
 
 def _stop_helper(p: subprocess.Popen | None):
