@@ -371,8 +371,11 @@ by the best (lowest) one. A figure that could not be measured says so; it is nev
   run_cnt among them (one open = one enter and one exit program run), read from
   `/proc/PID/fdinfo` just before the variant is stopped. The counts include every process's opens
   during the run, not just the load generator's.
-- **Memory**: peak RSS is `ru_maxrss` from `wait4` of that child alone; steady RSS is `VmRSS`
-  right after the storm.
+- **Memory**: peak RSS is `ru_maxrss` from `wait4` of that child alone. The child is forked by
+  a small C launcher (`harness/spawn.c`), not by Python: Linux folds the forked image's RSS into
+  `ru_maxrss` at exec, so a child forked from the harness would report the harness's ~30 MiB as
+  its floor. Steady RSS is `VmRSS` right after the storm; the kernel updates the high-water mark
+  lazily, so a peak can read a little below a steady sample.
 - Each run ends with SIGINT (SIGKILL after 10 s, reported as a hang) and then checks that none of
   the programs, maps or links the variant held is still loaded; a leak fails the run.
 """

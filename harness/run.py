@@ -15,8 +15,6 @@ from pathlib import Path
 from . import kernel
 from .env import REPO, WORK, tool_env
 
-LOADGEN_SRC = REPO / "harness" / "loadgen.c"
-LOADGEN = WORK / "loadgen"
 SUMMARY = re.compile(rb"events=(\d+) drops=(\d+)")
 READY_TIMEOUT_S = 30.0
 FIRST_EVENT_TIMEOUT_S = 10.0
@@ -25,12 +23,18 @@ QUIET_S = 0.5  # no new line for this long after the load: the variant has drain
 MARKER_INTERVAL_US = 1000
 
 
-def loadgen() -> Path:
-    """The compiled load generator, rebuilt when its source is newer."""
-    if not LOADGEN.exists() or LOADGEN.stat().st_mtime < LOADGEN_SRC.stat().st_mtime:
+def _compiled(name: str) -> Path:
+    """harness/NAME.c compiled into .work/NAME, again whenever the source is newer."""
+    src, exe = REPO / "harness" / f"{name}.c", WORK / name
+    if not exe.exists() or exe.stat().st_mtime < src.stat().st_mtime:
         WORK.mkdir(exist_ok=True)
-        subprocess.run(["cc", "-O2", "-Wall", "-o", str(LOADGEN), str(LOADGEN_SRC)], check=True, env=tool_env())
-    return LOADGEN
+        subprocess.run(["cc", "-O2", "-Wall", "-o", str(exe), str(src)], check=True, env=tool_env())
+    return exe
+
+
+def loadgen() -> Path:
+    """The compiled load generator and test helper (harness/loadgen.c)."""
+    return _compiled("loadgen")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -38,29 +42,50 @@ _PR_SET_PDEATHSIG = 1
 
 
 def _die_with_parent():
-    """In the child before exec: if the harness itself is killed, so is the variant (and what it
-    holds in the kernel), instead of running on in its own session."""
+    """In the child before exec: if the harness itself is killed, so is the helper, instead of
+    running on in its own session."""
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+@dataclass
+class Usage:
+    """What wait4() said of the variant: peak RSS in KiB, CPU times in seconds."""
+    ru_maxrss: int
+    ru_utime: float
+    ru_stime: float
+
+
 class Child:
-    """A running variant executable whose stdout lines are read and time-stamped as they arrive."""
+    """A running variant executable whose stdout lines are read and time-stamped as they arrive.
+
+    It runs under harness/spawn.c, which forks it, tells its pid and reports its wait4() rusage:
+    see there why Python does not fork it directly. Signals go to the variant itself."""
 
     def __init__(self, argv: list[str], watch: tuple[bytes, ...] = ()):
+        spawn = _compiled("spawn")
+        r, w = os.pipe()
         self.t0 = time.monotonic_ns()
-        self.proc = subprocess.Popen(
-            argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-            env=tool_env(), start_new_session=True, preexec_fn=_die_with_parent,
-        )
+        try:
+            self.proc = subprocess.Popen(
+                [str(spawn), str(w), *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL, env=tool_env(), start_new_session=True, pass_fds=(w,),
+            )
+        finally:
+            os.close(w)
+        self._report = os.fdopen(r)
+        first = self._report.readline().split()
+        if len(first) != 2 or first[0] != "pid":
+            self.proc.wait()
+            raise OSError(f"spawn failed: {self.proc.stderr.read().decode(errors='replace').strip()}")
+        self.pid = int(first[1])
         self.lines: list[bytes] = []
         self.header: bytes | None = None
         self.header_ns: int | None = None
-        self.ready = threading.Event()
         self.seen: dict[bytes, int] = {}  # watched substring -> time of its first line
         self.counts: dict[bytes, int] = {w: 0 for w in watch}
         self.last_seen: dict[bytes, int] = {}  # watched substring -> time of its latest line
         self.stderr = b""
-        self.rusage = None
+        self.rusage: Usage | None = None
         self.status: int | None = None
         self._cond = threading.Condition()
         self._out = threading.Thread(target=self._read_stdout, daemon=True)
@@ -74,7 +99,6 @@ class Child:
             with self._cond:
                 if self.header_ns is None:
                     self.header, self.header_ns = line.rstrip(b"\n"), now
-                    self.ready.set()
                 else:
                     self.lines.append(line)
                     for w in self.counts:
@@ -83,7 +107,8 @@ class Child:
                             self.seen.setdefault(w, now)
                             self.last_seen[w] = now
                 self._cond.notify_all()
-        self.ready.set()
+        with self._cond:
+            self._cond.notify_all()  # EOF: the variant ended; wake whoever waits for a line
 
     def _read_stderr(self):
         self.stderr = self.proc.stderr.read()
@@ -93,36 +118,47 @@ class Child:
             return self._cond.wait_for(predicate, timeout)
 
     def alive(self) -> bool:
-        return self.status is None and self._reap(0)
+        return self.status is None and self._reap(block=False)
 
-    def _reap(self, flags: int) -> bool:
-        """True while running; reaps with wait4 so rusage is this child's alone."""
-        try:
-            pid, status, rusage = os.wait4(self.proc.pid, flags)
-        except ChildProcessError:
+    def exited(self) -> bool:
+        return self.proc.poll() is not None
+
+    def _reap(self, block: bool) -> bool:
+        """True while running; once ended, takes status and rusage from spawn's report."""
+        if self.status is not None:
             return False
-        if pid == 0:
+        if block:
+            self.proc.wait()
+        elif self.proc.poll() is None:
             return True
-        self.status, self.rusage = os.waitstatus_to_exitcode(status), rusage
-        self.proc.returncode = self.status
+        last = self._report.read().split()
+        if len(last) == 5 and last[0] == "exit":
+            status, maxrss, utime, stime = (int(x) for x in last[1:])
+            self.status = os.waitstatus_to_exitcode(status)
+            self.rusage = Usage(maxrss, utime / 1e6, stime / 1e6)
+        else:
+            self.status = self.proc.returncode  # spawn itself died
         return False
+
+    def send(self, sig) -> None:
+        try:
+            os.kill(self.pid, sig)
+        except ProcessLookupError:
+            pass
 
     def stop(self, sig=signal.SIGINT, timeout: float = STOP_TIMEOUT_S) -> bool:
         """Signal, then SIGKILL after timeout; True if it had to be killed (a hang)."""
         if self.status is not None:
             return False
-        try:
-            self.proc.send_signal(sig)
-        except ProcessLookupError:
-            pass
+        self.send(sig)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not self._reap(os.WNOHANG):
+            if not self._reap(block=False):
                 break
             time.sleep(0.005)
         else:
-            self.proc.kill()
-            self._reap(0)
+            self.send(signal.SIGKILL)
+            self._reap(block=True)
             self._finish()
             return True
         self._finish()
@@ -277,7 +313,7 @@ def run_once(executable: Path, program: str, opens: int, emits_events: bool = Tr
     ids: dict[str, set[int]] = {}
     try:
         marker = _helper(stim.marker)
-        child.wait_for(lambda: child.header_ns is not None or child.proc.poll() is not None, READY_TIMEOUT_S)
+        child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_TIMEOUT_S)
         if child.header_ns is None:
             child.stop()
             s.error = "exited before ready: " + child.error_line() if child.status is not None \
@@ -292,7 +328,7 @@ def run_once(executable: Path, program: str, opens: int, emits_events: bool = Tr
             s.error = f"no event for the marker within {FIRST_EVENT_TIMEOUT_S:.0f} s"
         time.sleep(0.05)  # the marker's last events drain before the load
 
-        pid = child.proc.pid
+        pid = child.pid
         cpu0 = kernel.task_cpu_ns(pid)
         t_storm = time.monotonic_ns()
         subprocess.run(stim.storm, check=True)

@@ -63,11 +63,11 @@ class Running:
 
     def __init__(self, variant, program: str, args: list[str]):
         self.child = Child([str(variant.dir / variant.programs[program].executable), *args])
-        ok = self.child.wait_for(lambda: self.child.header_ns is not None or self.child.proc.poll() is not None, READY_S)
+        ok = self.child.wait_for(lambda: self.child.header_ns is not None or self.child.exited(), READY_S)
         if self.child.header_ns is None:
             self.child.stop()
             pytest.fail(f"no header: {self.child.error_line() if ok else 'timeout'}")
-        fds = kernel.bpf_fds(self.child.proc.pid)
+        fds = kernel.bpf_fds(self.child.pid)
         self.ids = {
             "prog": {int(p["prog_id"]) for p in fds["prog"]},
             "map": {int(m["map_id"]) for m in fds["map"]},

@@ -63,7 +63,7 @@ def test_sigkill_mid_run_leaves_nothing_attached(variant, run):
     require(variant, "open")
     r = run(variant, "opensnoop")
     assert r.ids["prog"], "no BPF program held by the variant"
-    r.child.proc.kill()
+    r.child.send(signal.SIGKILL)
     r.child.stop(timeout=5)
     assert leaked(r.ids) == []
 
