@@ -308,6 +308,27 @@ def render_plots(doc: dict) -> dict[str, bytes]:
     return out
 
 
+def headline_table(doc: dict) -> str:
+    """opensnoop at a glance: the medians of the figures a reader compares first."""
+    rows = []
+    for v in doc["variants"]:
+        rt = (v.get("runtime") or {}).get("opensnoop")
+        summ = (rt or {}).get("summary") or {}
+        exe = ((v.get("elf") or {}).get("opensnoop") or {}).get("executable") or {}
+
+        def med(key, scale=1.0, digits=1):
+            st = summ.get(key)
+            return fmt(st["median"] * scale, digits) + (" ⚠" if st.get("unstable") else "") if st else "-"
+        stripped = exe.get("stripped_bytes")
+        rows.append([_name(v), med("first_event_ms"), med("peak_rss_kib", 1 / 1024), med("kernel_ns_per_event", digits=0),
+                     med("cpu_ns_per_event", digits=0), med("received", digits=0), med("drops", digits=0),
+                     fmt(stripped / 1024, 0) if stripped else "-", v["status"]])
+    opens = (doc.get("config") or {}).get("opens")
+    return _md(["Variant", "exec → first event (ms)", "Peak RSS (MiB)", "Kernel per event (ns)",
+                "Userspace CPU per event (ns)", f"Events received of {opens:,}" if opens else "Events received",
+                "Drops (events)", "Stripped executable (KiB)", "Status"], rows)
+
+
 def render_readme(doc: dict) -> str:
     m = doc.get("machine") or {}
     cfg = doc.get("config") or {}
@@ -329,6 +350,11 @@ them again.
 | Date | {m.get('date')} |
 | Harness commit | {m.get('harness_commit')} |
 
+## opensnoop at a glance
+
+Medians; the tables below give the spread of each and hello's figures.
+
+{headline_table(doc)}
 ## Variants
 
 {_md(["Variant", "Status", "Reason"], status)}
