@@ -90,7 +90,11 @@ def ensure_tracefs() -> str:
 def setup(catalogue: dict[str, Toolchain], wanted: list[str], log=print) -> dict[str, str]:
     """Install what `wanted` toolchains lack; return {toolchain: reason} for those still absent."""
     if not is_root():
-        raise SetupError("set-up must run as root (it installs Debian packages and mounts tracefs)")
+        lacking = [n for n in wanted if n in catalogue and probe(catalogue[n])[0] is None]
+        if lacking:
+            raise SetupError(f"set-up must run as root to install {', '.join(lacking)}")
+        log(f"all {len(wanted)} toolchains present; nothing to install (not root: tracefs left as it is)")
+        return {}
     log(ensure_tracefs())
     order = [n for n in catalogue if n in wanted]
     packages = sorted({p for n in order for p in catalogue[n].apt})
