@@ -163,7 +163,12 @@ def build_table(doc: dict) -> str:
         ])
     tc = doc.get("toolchains") or {}
     tc_rows = [[n, t["version"] or f"absent: {t['reason']}"] for n, t in sorted(tc.items())]
-    return ("# Build\n\n" + _md(["Variant", "Language", "Framework", "libbpf linked", "Clean build (s)",
+    return ("# Build\n\n"
+            "*Clean build*: the manifest's clean command, then its build command, wall clock. Every compiled "
+            "artifact is rebuilt (the Go variants keep their build cache in their own build/ folder, as Cargo "
+            "keeps target/); downloaded sources (Go module cache, Cargo registry) are kept. *No-change build*: "
+            "the build command again right after. *Dependencies*: third-party packages in the lock file.\n\n"
+            + _md(["Variant", "Language", "Framework", "libbpf linked", "Clean build (s)",
                                  "No-change build (s)", "Dependencies (count)", "Status"], rows)
             + "\n## Toolchains\n\n" + _md(["Toolchain", "Version"], tc_rows))
 
@@ -396,7 +401,9 @@ by the best (lowest) one. A figure that could not be measured says so; it is nev
   *Kernel per event* sums run_time_ns over the variant's programs and divides by the largest
   run_cnt among them (one open = one enter and one exit program run), read from
   `/proc/PID/fdinfo` just before the variant is stopped. The counts include every process's opens
-  during the run, not just the load generator's.
+  during the run, not just the load generator's. It includes what `bpf_ringbuf_submit` spends
+  waking a consumer asleep in epoll: a userspace that keeps up (and so sleeps between events) can
+  cost more kernel time per event than one that lags behind and drops. Read it next to *Drops*.
 - **Memory**: peak RSS is `ru_maxrss` from `wait4` of that child alone. The child is forked by
   a small C launcher (`harness/spawn.c`), not by Python: Linux folds the forked image's RSS into
   `ru_maxrss` at exec, so a child forked from the harness would report the harness's ~30 MiB as
