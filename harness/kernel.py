@@ -40,6 +40,12 @@ def bpf_fds(pid: int) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def bpf_ids(fds: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
+    """The prog, map and link ids behind the fds of bpf_fds()."""
+    keys = {"prog": "prog_id", "map": "map_id", "link": "link_id"}
+    return {kind: {int(f[key]) for f in fds[kind] if key in f} for kind, key in keys.items()}
+
+
 def loaded_ids() -> dict[str, set[int]]:
     """Ids of every BPF program, map and link loaded on the machine now."""
     out = {}
@@ -59,13 +65,6 @@ def prog_info(prog_id: int) -> dict:
         return json.loads(r.stdout)
     except ValueError:
         return {}
-
-
-def stats_enabled() -> bool:
-    try:
-        return STATS_SYSCTL.read_text().strip() == "1"
-    except OSError:
-        return False
 
 
 @contextmanager

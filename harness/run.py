@@ -239,11 +239,7 @@ class Sample:
 
 def _kernel_view(pid: int) -> tuple[list[dict], list[dict], dict[str, set[int]]]:
     fds = kernel.bpf_fds(pid)
-    ids = {
-        "prog": {int(p["prog_id"]) for p in fds["prog"] if "prog_id" in p},
-        "map": {int(m["map_id"]) for m in fds["map"] if "map_id" in m},
-        "link": {int(lk["link_id"]) for lk in fds["link"] if "link_id" in lk},
-    }
+    ids = kernel.bpf_ids(fds)
     progs = []
     for p in fds["prog"]:
         pid_ = int(p.get("prog_id", 0))

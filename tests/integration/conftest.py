@@ -67,12 +67,7 @@ class Running:
         if self.child.header_ns is None:
             self.child.stop()
             pytest.fail(f"no header: {self.child.error_line() if ok else 'timeout'}")
-        fds = kernel.bpf_fds(self.child.pid)
-        self.ids = {
-            "prog": {int(p["prog_id"]) for p in fds["prog"]},
-            "map": {int(m["map_id"]) for m in fds["map"]},
-            "link": {int(lk["link_id"]) for lk in fds["link"] if "link_id" in lk},
-        }
+        self.ids = kernel.bpf_ids(kernel.bpf_fds(self.child.pid))
 
     def rows(self, needle: str) -> list[list[str]]:
         return [line.decode(errors="replace").rstrip("\n").split("\t") for line in list(self.child.lines)
