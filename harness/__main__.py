@@ -134,6 +134,18 @@ def cmd_report(args) -> int:
     return 0
 
 
+def _count(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}: {text}")
+        return value
+    return parse
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m harness", description=__doc__)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -147,9 +159,9 @@ def main(argv=None) -> int:
     i.add_argument("--out", default=str(RESULTS))
     r = sub.add_parser("bench", help="build, inspect, run and measure every variant; write results/")
     r.add_argument("variants", nargs="*")
-    r.add_argument("--runs", type=int, default=bench.DEFAULT_RUNS)
-    r.add_argument("--warmup", type=int, default=bench.DEFAULT_WARMUP)
-    r.add_argument("--opens", type=int, default=bench.DEFAULT_OPENS)
+    r.add_argument("--runs", type=_count(1), default=bench.DEFAULT_RUNS, help="measured runs per figure")
+    r.add_argument("--warmup", type=_count(0), default=bench.DEFAULT_WARMUP, help="discarded warm-up rounds")
+    r.add_argument("--opens", type=_count(1), default=bench.DEFAULT_OPENS, help="events in each storm")
     r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, 2,000 events: for tests")
     r.add_argument("--no-clean-build", action="store_true", help="skip the clean build timing")
     r.add_argument("--out", default=str(RESULTS))
