@@ -1,5 +1,3 @@
-import pytest
-
 from harness.env import REPO
 from harness.manifest import discover
 from harness.toolchains import load_catalogue

@@ -6,11 +6,10 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 from harness import kernel
 from harness.env import REPO
-from harness.run import Child, leaked
+from harness.run import leaked
 
 from .conftest import VARIANTS, require
 

@@ -1,5 +1,4 @@
 """variant.yaml validation: every error names the file and the field."""
-import shutil
 from pathlib import Path
 
 import pytest
