@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,20 @@ double parse_seconds(const char *prog, const char *arg)
 	v = strtod(arg, &end);
 	if (errno || end == arg || *end || v <= 0) {
 		fprintf(stderr, "%s: invalid duration: %s\n", prog, arg);
+		exit(2);
+	}
+	return v;
+}
+
+unsigned int parse_id(const char *prog, const char *what, const char *arg)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || *arg == '-' || v > UINT_MAX - 1) {
+		fprintf(stderr, "%s: invalid %s: %s\n", prog, what, arg);
 		exit(2);
 	}
 	return v;

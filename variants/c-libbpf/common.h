@@ -12,6 +12,8 @@ extern volatile sig_atomic_t exiting;
 void setup_common(void);
 /* Seconds as given to -d, or exits 2 with one line. */
 double parse_seconds(const char *prog, const char *arg);
+/* A pid or uid as given to -p or -u (0 .. 2^32-2), or exits 2 with one line. */
+unsigned int parse_id(const char *prog, const char *what, const char *arg);
 /* Monotonic seconds, for the -d deadline. */
 double now_seconds(void);
 /* One clear line for a failed libbpf step (err is a negative errno). */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* opensnoop: open() and openat() from syscall tracepoints, modelled on libbpf-tools. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,20 +32,6 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static unsigned long parse_id(const char *what, const char *arg)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v > UINT_MAX - 1) {
-		fprintf(stderr, "%s: invalid %s: %s\n", prog, what, arg);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	struct ring_buffer *rb = NULL;
@@ -58,8 +43,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:u:xn:d:")) != -1) {
 		switch (opt) {
-		case 'p': tgid = parse_id("PID", optarg); break;
-		case 'u': uid = parse_id("UID", optarg); break;
+		case 'p': tgid = parse_id(prog, "PID", optarg); break;
+		case 'u': uid = parse_id(prog, "UID", optarg); break;
 		case 'x': failed = true; break;
 		case 'n': name_filter = optarg; break;
 		case 'd': deadline = parse_seconds(prog, optarg); break;

@@ -5,28 +5,13 @@
  * same way; the filters have nothing to filter.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "opensnoop.skel.h"
 #include "floor.h"
 
 static const char *prog = "opensnoop";
-
-static void check_id(const char *what, const char *arg)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v > UINT_MAX - 1) {
-		fprintf(stderr, "%s: invalid %s: %s\n", prog, what, arg);
-		exit(2);
-	}
-}
 
 int main(int argc, char **argv)
 {
@@ -36,8 +21,8 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "p:u:xn:d:")) != -1) {
 		switch (opt) {
-		case 'p': check_id("PID", optarg); break;
-		case 'u': check_id("UID", optarg); break;
+		case 'p': parse_id(prog, "PID", optarg); break;
+		case 'u': parse_id(prog, "UID", optarg); break;
 		case 'x': case 'n': break;
 		case 'd': seconds = parse_seconds(prog, optarg); break;
 		default:
