@@ -117,9 +117,6 @@ class Child:
         with self._cond:
             return self._cond.wait_for(predicate, timeout)
 
-    def alive(self) -> bool:
-        return self.status is None and self._reap(block=False)
-
     def exited(self) -> bool:
         return self.proc.poll() is not None
 
