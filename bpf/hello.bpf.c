@@ -5,6 +5,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Keeps struct hello_event in the object's BTF, which otherwise holds only the types of
+ * globals, maps and programs: bpf2go (-type hello_event) generates go-ebpf's Go type from it. */
+const struct hello_event *unused_hello_event __attribute__((unused));
+
 /* Failed ring-buffer reservations, read by userspace at exit. */
 __u64 drops = 0;
 

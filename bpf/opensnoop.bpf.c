@@ -6,6 +6,10 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* Keeps struct open_event in the object's BTF, which otherwise holds only the types of
+ * globals, maps and programs: bpf2go (-type open_event) generates go-ebpf's Go type from it. */
+const struct open_event *unused_open_event __attribute__((unused));
+
 /* Filters, rewritten by userspace before load. */
 const volatile __u32 targ_tgid = 0;          /* 0: every process */
 const volatile __u32 targ_uid = (__u32)-1;   /* -1: every user */

@@ -1,45 +1,47 @@
 //go:build linux
 
-// Command hello prints a line for every execve: the process, its user and
-// comm, and the message the BPF program wrote.
+// Command hello prints a line for every execve: the process, its user and comm, and the
+// message the BPF program wrote.
 package main
 
 import (
-	"bufio"
-	"encoding/binary"
 	"flag"
 	"fmt"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 
-	"github.com/ebpf-frameworks/variants/go-ebpf/internal/cli"
-)
-
-const prog = "hello"
-
-// Offsets in struct hello_event (bpf/events.h). bpf2go generates Go types
-// only for what the object's BTF describes, and the event struct is not there.
-const (
-	offPid     = 0
-	offUID     = 4
-	offComm    = 8
-	offMessage = 24
-	eventSize  = 36
+	"github.com/ebpf-frameworks/variants/go-ebpf/internal/tool"
 )
 
 func main() {
-	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
-	seconds := fs.Float64("d", 0, "exit after `SECONDS`")
-	cli.Parse(fs, os.Args[1:])
-	cli.Exit(prog, run(cli.Seconds(prog, *seconds)))
+	var duration tool.Seconds
+	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
+	tool.Parse(fs, "[-h] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(duration))
 }
 
-func run(d time.Duration) error {
-	sig := cli.CatchSignals()
+// format prints a struct hello_event, bpf2go's helloHelloEvent, as PID, UID, COMM, MESSAGE.
+func format(out, sample []byte) []byte {
+	e := tool.Event[helloHelloEvent](sample)
+	if e == nil {
+		return out
+	}
+	out = strconv.AppendUint(out, uint64(e.Pid), 10)
+	out = append(out, '\t')
+	out = strconv.AppendUint(out, uint64(e.Uid), 10)
+	out = append(out, '\t')
+	out = append(out, tool.CString(e.Comm[:])...)
+	out = append(out, '\t')
+	out = append(out, tool.CString(e.Message[:])...)
+	return append(out, '\n')
+}
+
+func run(duration tool.Seconds) error {
+	sig := tool.Signals()
 
 	// A no-op on kernels with memcg accounting of BPF memory (5.11+).
 	if err := rlimit.RemoveMemlock(); err != nil {
@@ -52,11 +54,11 @@ func run(d time.Duration) error {
 	}
 	defer objs.Close()
 
-	links, err := cli.Attach(cli.Tracepoint{Name: "sys_enter_execve", Prog: objs.HelloExecve})
+	links, err := tool.Attach(tool.Tracepoint{Event: "sys_enter_execve", Program: objs.HelloExecve})
 	if err != nil {
 		return err
 	}
-	defer cli.Detach(links)
+	defer tool.Detach(links)
 
 	rd, err := ringbuf.NewReader(objs.Events)
 	if err != nil {
@@ -64,36 +66,16 @@ func run(d time.Duration) error {
 	}
 	defer rd.Close()
 
-	w := bufio.NewWriterSize(os.Stdout, 64<<10)
-	w.WriteString("PID\tUID\tCOMM\tMESSAGE\n")
-	if err := w.Flush(); err != nil {
-		return err
-	}
-
-	line := make([]byte, 0, 128)
-	events, err := cli.Stream(rd, sig, d, w, func(s []byte) {
-		if len(s) < eventSize {
-			return
-		}
-		line = strconv.AppendUint(line[:0], uint64(binary.NativeEndian.Uint32(s[offPid:])), 10)
-		line = append(line, '\t')
-		line = strconv.AppendUint(line, uint64(binary.NativeEndian.Uint32(s[offUID:])), 10)
-		line = append(line, '\t')
-		line = append(line, cli.CString(s[offComm:offMessage])...)
-		line = append(line, '\t')
-		line = append(line, cli.CString(s[offMessage:eventSize])...)
-		line = append(line, '\n')
-		w.Write(line)
-	})
+	events, err := tool.Stream(rd, sig, duration, "PID\tUID\tCOMM\tMESSAGE", format)
 	if err != nil {
 		return err
 	}
 
-	cli.Detach(links)
+	tool.Detach(links)
 	var drops uint64
 	if err := objs.Drops.Get(&drops); err != nil {
 		return fmt.Errorf("reading drops: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "events=%d drops=%d\n", events, drops)
+	tool.Summary(events, drops)
 	return nil
 }

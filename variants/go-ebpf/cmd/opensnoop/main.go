@@ -1,65 +1,70 @@
 //go:build linux
 
-// Command opensnoop prints a line for every open and openat: the process,
-// its comm, the file descriptor or error, and the path.
+// Command opensnoop prints a line for every open and openat: the process, its comm, the file
+// descriptor or error, and the path. Modelled on libbpf-tools' opensnoop.
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/binary"
 	"flag"
 	"fmt"
-	"math"
 	"os"
 	"strconv"
-	"time"
 
 	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 
-	"github.com/ebpf-frameworks/variants/go-ebpf/internal/cli"
+	"github.com/ebpf-frameworks/variants/go-ebpf/internal/tool"
 )
-
-const prog = "opensnoop"
-
-// Offsets in struct open_event (bpf/events.h). bpf2go generates Go types
-// only for what the object's BTF describes, and the event struct is not there.
-const (
-	offPid    = 8
-	offRet    = 20
-	offComm   = 28
-	offFname  = 44
-	eventSize = 300
-)
-
-type filters struct {
-	tgid   uint32 // 0: every process
-	uid    uint32 // math.MaxUint32: every user
-	failed bool
-	comm   []byte // substring of comm, applied here
-}
 
 func main() {
-	fs := flag.NewFlagSet(prog, flag.ContinueOnError)
-	pid := fs.Int64("p", 0, "trace only the process with this `PID` (tgid)")
-	uid := fs.Int64("u", -1, "trace only this `UID`")
-	failed := fs.Bool("x", false, "trace only failed opens")
-	name := fs.String("n", "", "trace only processes whose comm contains `NAME`")
-	seconds := fs.Float64("d", 0, "exit after `SECONDS`")
-	cli.Parse(fs, os.Args[1:])
-	if *pid < 0 || *pid > math.MaxUint32 {
-		cli.Usage(prog, fmt.Errorf("-p %d: not a process id", *pid))
-	}
-	if *uid < -1 || *uid >= math.MaxUint32 {
-		cli.Usage(prog, fmt.Errorf("-u %d: not a user id", *uid))
-	}
-	f := filters{tgid: uint32(*pid), uid: uint32(*uid), failed: *failed, comm: []byte(*name)}
-	cli.Exit(prog, run(f, cli.Seconds(prog, *seconds)))
+	var (
+		pid      tool.PID // 0: every process
+		uid      = tool.AnyUID
+		name     tool.Name
+		duration tool.Seconds
+	)
+	fs := flag.NewFlagSet("opensnoop", flag.ContinueOnError)
+	fs.Var(&pid, "p", "only the process `PID` (its tgid)")
+	fs.Var(&uid, "u", "only the user `UID`")
+	failed := fs.Bool("x", false, "only opens that failed")
+	fs.Var(&name, "n", "only commands whose name contains `NAME`")
+	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
+	tool.Parse(fs, "[-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(pid, uid, *failed, name, duration))
 }
 
-func run(f filters, d time.Duration) error {
-	sig := cli.CatchSignals()
+// formatter prints a struct open_event, bpf2go's opensnoopOpenEvent, as PID, COMM, FD, ERR,
+// PATH, or nothing when its comm does not contain name (when name is set).
+func formatter(name []byte) func(out, sample []byte) []byte {
+	return func(out, sample []byte) []byte {
+		e := tool.Event[opensnoopOpenEvent](sample)
+		if e == nil {
+			return out
+		}
+		comm := tool.CString(e.Comm[:])
+		if len(name) > 0 && !bytes.Contains(comm, name) {
+			return out
+		}
+		fd, errno := int64(e.Ret), int64(0)
+		if e.Ret < 0 {
+			fd, errno = -1, -int64(e.Ret)
+		}
+		out = strconv.AppendUint(out, uint64(e.Pid), 10)
+		out = append(out, '\t')
+		out = append(out, comm...)
+		out = append(out, '\t')
+		out = strconv.AppendInt(out, fd, 10)
+		out = append(out, '\t')
+		out = strconv.AppendInt(out, errno, 10)
+		out = append(out, '\t')
+		out = append(out, tool.CString(e.Fname[:])...)
+		return append(out, '\n')
+	}
+}
+
+func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.Seconds) error {
+	sig := tool.Signals()
 
 	// A no-op on kernels with memcg accounting of BPF memory (5.11+).
 	if err := rlimit.RemoveMemlock(); err != nil {
@@ -70,15 +75,15 @@ func run(f filters, d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	// The filters are read-only globals: set before load, the verifier
-	// prunes the branches they turn off.
-	for name, v := range map[string]any{
-		opensnoopVarTargTgid:   f.tgid,
-		opensnoopVarTargUid:    f.uid,
-		opensnoopVarTargFailed: f.failed,
+	// The filters are read-only globals: set before load, the verifier prunes the branches
+	// they turn off.
+	for global, v := range map[string]any{
+		opensnoopVarTargTgid:   uint32(pid),
+		opensnoopVarTargUid:    uint32(uid),
+		opensnoopVarTargFailed: failed,
 	} {
-		if err := spec.Variables[name].Set(v); err != nil {
-			return fmt.Errorf("setting %s: %w", name, err)
+		if err := spec.Variables[global].Set(v); err != nil {
+			return fmt.Errorf("setting %s: %w", global, err)
 		}
 	}
 
@@ -88,16 +93,16 @@ func run(f filters, d time.Duration) error {
 	}
 	defer objs.Close()
 
-	links, err := cli.Attach(
-		cli.Tracepoint{Name: "sys_enter_open", Prog: objs.EnterOpen},
-		cli.Tracepoint{Name: "sys_enter_openat", Prog: objs.EnterOpenat},
-		cli.Tracepoint{Name: "sys_exit_open", Prog: objs.ExitOpen},
-		cli.Tracepoint{Name: "sys_exit_openat", Prog: objs.ExitOpenat},
+	links, err := tool.Attach(
+		tool.Tracepoint{Event: "sys_enter_open", Program: objs.EnterOpen},
+		tool.Tracepoint{Event: "sys_enter_openat", Program: objs.EnterOpenat},
+		tool.Tracepoint{Event: "sys_exit_open", Program: objs.ExitOpen},
+		tool.Tracepoint{Event: "sys_exit_openat", Program: objs.ExitOpenat},
 	)
 	if err != nil {
 		return err
 	}
-	defer cli.Detach(links)
+	defer tool.Detach(links)
 
 	rd, err := ringbuf.NewReader(objs.Events)
 	if err != nil {
@@ -105,48 +110,16 @@ func run(f filters, d time.Duration) error {
 	}
 	defer rd.Close()
 
-	w := bufio.NewWriterSize(os.Stdout, 64<<10)
-	w.WriteString("PID\tCOMM\tFD\tERR\tPATH\n")
-	if err := w.Flush(); err != nil {
-		return err
-	}
-
-	line := make([]byte, 0, 512)
-	events, err := cli.Stream(rd, sig, d, w, func(s []byte) {
-		if len(s) < eventSize {
-			return
-		}
-		comm := cli.CString(s[offComm:offFname])
-		if len(f.comm) > 0 && !bytes.Contains(comm, f.comm) {
-			return
-		}
-		fd, errno := int64(-1), int64(0)
-		if ret := int32(binary.NativeEndian.Uint32(s[offRet:])); ret >= 0 {
-			fd = int64(ret)
-		} else {
-			errno = -int64(ret)
-		}
-		line = strconv.AppendUint(line[:0], uint64(binary.NativeEndian.Uint32(s[offPid:])), 10)
-		line = append(line, '\t')
-		line = append(line, comm...)
-		line = append(line, '\t')
-		line = strconv.AppendInt(line, fd, 10)
-		line = append(line, '\t')
-		line = strconv.AppendInt(line, errno, 10)
-		line = append(line, '\t')
-		line = append(line, cli.CString(s[offFname:eventSize])...)
-		line = append(line, '\n')
-		w.Write(line)
-	})
+	events, err := tool.Stream(rd, sig, duration, "PID\tCOMM\tFD\tERR\tPATH", formatter(name))
 	if err != nil {
 		return err
 	}
 
-	cli.Detach(links)
+	tool.Detach(links)
 	var drops uint64
 	if err := objs.Drops.Get(&drops); err != nil {
 		return fmt.Errorf("reading drops: %w", err)
 	}
-	fmt.Fprintf(os.Stderr, "events=%d drops=%d\n", events, drops)
+	tool.Summary(events, drops)
 	return nil
 }
