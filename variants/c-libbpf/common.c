@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "common.h"
 
@@ -34,32 +35,93 @@ void setup_common(void)
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 }
 
+/* The usage error of the contract: one line naming the program, exit 2, nothing loaded. */
+static void usage_error(const char *prog, const char *what, const char *arg)
+{
+	fprintf(stderr, "%s: %s%s\n", prog, what, arg);
+	exit(2);
+}
+
+int next_option(const char *prog, const char *usage, int argc, char **argv, const char *optstring)
+{
+	/* '+': no reordering, so a stray argument stops the scan; ':': getopt stays quiet. */
+	char spec[32] = "+:";
+	int first = optind, opt;
+	char whole[3];
+
+	strncat(spec, optstring, sizeof(spec) - 3);
+	opt = getopt(argc, argv, spec);
+	if (opt == -1) {
+		/* getopt drops a "--" silently: here it is a stray argument like any other. */
+		if (optind > first)
+			usage_error(prog, "unexpected argument: ", argv[optind - 1]);
+		if (optind < argc)
+			usage_error(prog, "unexpected argument: ", argv[optind]);
+		return -1;
+	}
+	if (opt == '?')
+		usage_error(prog, "unknown option: ", argv[first]);
+	if (opt == ':')
+		usage_error(prog, "missing value for ", argv[first]);
+	whole[0] = '-';
+	whole[1] = (char)opt;
+	whole[2] = '\0';
+	/* getopt also takes "-d1.5" and "-xd 1"; the contract takes neither. */
+	if (strcmp(argv[first], whole) || (strchr(optstring, opt)[1] == ':' && optarg != argv[first + 1]))
+		usage_error(prog, "options and values are separate arguments: ", argv[first]);
+	if (opt == 'h') {
+		fputs(usage, stdout);
+		exit(0);
+	}
+	return opt;
+}
+
+/* Decimal digits only: strtoul alone would also take "+5", " 5" and "-1" (as a huge number). */
+static bool parse_digits(const char *arg, unsigned long *v)
+{
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg))
+		return false;
+	errno = 0;
+	*v = strtoul(arg, NULL, 10);
+	return errno == 0;
+}
+
 double parse_seconds(const char *prog, const char *arg)
 {
-	char *end;
-	double v;
+	/* Digits with an optional fraction: strtod alone would also take "1e3", "inf", "0x1p0". */
+	size_t whole = strspn(arg, "0123456789"), frac = 0;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno || end == arg || *end || v <= 0) {
-		fprintf(stderr, "%s: invalid duration: %s\n", prog, arg);
-		exit(2);
-	}
+	if (arg[whole] == '.')
+		frac = strspn(arg + whole + 1, "0123456789") + 1;
+	if (arg[whole + frac] || whole + frac == 0 || !(strtod(arg, NULL) > 0))
+		usage_error(prog, "invalid duration: ", arg);
+	return strtod(arg, NULL);
+}
+
+unsigned int parse_pid(const char *prog, const char *arg)
+{
+	unsigned long v;
+
+	if (!parse_digits(arg, &v) || v < 1 || v > INT_MAX)
+		usage_error(prog, "invalid PID: ", arg);
 	return v;
 }
 
-unsigned int parse_id(const char *prog, const char *what, const char *arg)
+unsigned int parse_uid(const char *prog, const char *arg)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || *arg == '-' || v > UINT_MAX - 1) {
-		fprintf(stderr, "%s: invalid %s: %s\n", prog, what, arg);
-		exit(2);
-	}
+	/* (uid_t)-1 is "no uid", the value that means "every user" to the BPF side. */
+	if (!parse_digits(arg, &v) || v > UINT_MAX - 1)
+		usage_error(prog, "invalid UID: ", arg);
 	return v;
+}
+
+const char *parse_name(const char *prog, const char *arg)
+{
+	if (!*arg)
+		usage_error(prog, "invalid name: ", "(empty)");
+	return arg;
 }
 
 double now_seconds(void)

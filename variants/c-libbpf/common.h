@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
-/* What hello and opensnoop share: signals, the -d deadline, errors, the output buffer. */
+/*
+ * What hello and opensnoop share: the command line of docs/programs.md, signals, the -d
+ * deadline, one-line errors, the poll loop.
+ */
 #ifndef C_LIBBPF_COMMON_H
 #define C_LIBBPF_COMMON_H
 
@@ -8,12 +11,21 @@
 
 extern volatile sig_atomic_t exiting;
 
+/*
+ * getopt(3) for the contract's command line: every option and every value is an argument of
+ * its own ("-d 1.5", not "-d1.5" nor "-xd 1"), "-h" prints `usage` on stdout and exits 0, and
+ * any other mistake (unknown option, missing value, stray argument, "--") prints one line on
+ * stderr and exits 2. Returns the option letter, or -1 once every argument is taken.
+ */
+int next_option(const char *prog, const char *usage, int argc, char **argv, const char *optstring);
+/* The values of -d, -p, -u and -n, or one line on stderr and exit 2. */
+double parse_seconds(const char *prog, const char *arg);
+unsigned int parse_pid(const char *prog, const char *arg);
+unsigned int parse_uid(const char *prog, const char *arg);
+const char *parse_name(const char *prog, const char *arg);
+
 /* SIGINT and SIGTERM end the main loop; libbpf prints nothing unless asked. */
 void setup_common(void);
-/* Seconds as given to -d, or exits 2 with one line. */
-double parse_seconds(const char *prog, const char *arg);
-/* A pid or uid as given to -p or -u (0 .. 2^32-2), or exits 2 with one line. */
-unsigned int parse_id(const char *prog, const char *what, const char *arg);
 /* Monotonic seconds, for the -d deadline. */
 double now_seconds(void);
 /* One clear line for a failed libbpf step (err is a negative errno). */

@@ -10,6 +10,11 @@
 #include "common.h"
 
 static const char *prog = "hello";
+static const char *usage =
+	"usage: hello [-h] [-d SECONDS]\n"
+	"One line per execve() on this machine: PID, UID, COMM, MESSAGE.\n"
+	"  -h          print this help and exit\n"
+	"  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM\n";
 static unsigned long long events;
 
 static int handle_event(void *ctx, void *data, size_t size)
@@ -32,17 +37,9 @@ int main(int argc, char **argv)
 	double deadline = 0;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "d:")) != -1) {
-		if (opt != 'd') {
-			fprintf(stderr, "usage: %s [-d SECONDS]\n", prog);
-			return 2;
-		}
+	/* -h ends in next_option, so every option returned is -d. */
+	while ((opt = next_option(prog, usage, argc, argv, "hd:")) != -1)
 		deadline = parse_seconds(prog, optarg);
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument: %s\n", prog, argv[optind]);
-		return 2;
-	}
 	setup_common();
 
 	skel = hello_bpf__open();

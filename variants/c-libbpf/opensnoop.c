@@ -11,6 +11,15 @@
 #include "common.h"
 
 static const char *prog = "opensnoop";
+static const char *usage =
+	"usage: opensnoop [-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]\n"
+	"One line per open() and openat() on this machine: PID, COMM, FD, ERR, PATH.\n"
+	"  -h          print this help and exit\n"
+	"  -p PID      only this process id\n"
+	"  -u UID      only this user id\n"
+	"  -x          only opens that failed\n"
+	"  -n NAME     only commands whose name contains NAME\n"
+	"  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM\n";
 static const char *name_filter;
 static unsigned long long events;
 
@@ -41,21 +50,14 @@ int main(int argc, char **argv)
 	double deadline = 0;
 	int opt, err;
 
-	while ((opt = getopt(argc, argv, "p:u:xn:d:")) != -1) {
+	while ((opt = next_option(prog, usage, argc, argv, "hp:u:xn:d:")) != -1) {
 		switch (opt) {
-		case 'p': tgid = parse_id(prog, "PID", optarg); break;
-		case 'u': uid = parse_id(prog, "UID", optarg); break;
+		case 'p': tgid = parse_pid(prog, optarg); break;
+		case 'u': uid = parse_uid(prog, optarg); break;
 		case 'x': failed = true; break;
-		case 'n': name_filter = optarg; break;
+		case 'n': name_filter = parse_name(prog, optarg); break;
 		case 'd': deadline = parse_seconds(prog, optarg); break;
-		default:
-			fprintf(stderr, "usage: %s [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]\n", prog);
-			return 2;
 		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument: %s\n", prog, argv[optind]);
-		return 2;
 	}
 	setup_common();
 

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * The floor for hello: the same tracepoint and program name as bpf/hello.bpf.c, and no
- * work, so run_time_ns / run_cnt here is what a tracepoint program costs before it does
- * anything.
+ * The floor for hello: bpf/hello.bpf.c with the body taken out. The same program name,
+ * tracepoint, ring buffer and `drops` global, so c-libbpf's hello.c builds unchanged against
+ * this skeleton; the program does no work, so its run_time_ns / run_cnt is what a tracepoint
+ * program costs before it does anything.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+__u64 drops = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, RINGBUF_BYTES);
+} events SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_execve")
 int hello_execve(void *ctx)
