@@ -6,7 +6,6 @@ nox.options.reuse_venv = "yes"
 nox.options.sessions = ["build_all"]
 
 
-
 def _harness(session: nox.Session) -> None:
     session.install("-e", ".[test]")
 
@@ -54,9 +53,17 @@ def report(session: nox.Session) -> None:
 
 
 @nox.session
+def compare(session: nox.Session) -> None:
+    """Compare two results.json: nox -s compare -- A.json B.json."""
+    _harness(session)
+    session.run("python", "-m", "harness", "compare", *session.posargs)
+
+
+@nox.session
 def unit(session: nox.Session) -> None:
     """The fast unit tests (no root, no kernel)."""
     _harness(session)
+    session.run("python", "-m", "harness", "helpers")
     session.run("pytest", "tests/unit", *session.posargs)
 
 

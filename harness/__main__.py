@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from . import bench, build, doctor, elf, report, results, toolchains
-from .env import REPO, RESULTS, is_root, under_ci
+from . import bench, build, compare, doctor, elf, helpers, report, results, toolchains
+from .env import REPO, RESULTS, WORK, is_root, under_ci
 from .manifest import discover
 
 
@@ -32,7 +34,8 @@ def cmd_setup(args) -> int:
     catalogue = toolchains.load_catalogue()
     try:
         absent = toolchains.setup(catalogue, _wanted_toolchains(catalogue))
-    except toolchains.SetupError as e:
+        helpers.compile_all()
+    except (toolchains.SetupError, helpers.HelperError) as e:
         _die(str(e))
     if absent:
         print(f"setup: absent: {', '.join(f'{k} ({v})' for k, v in absent.items())}")
@@ -46,11 +49,15 @@ def cmd_build(args) -> int:
     absent = {n: s["reason"] for n, s in toolchains.probe_all(catalogue).items() if not s["version"]}
     variants, errors = discover(REPO / "variants", set(catalogue))
     bad = False
+    if args.variants:
+        unknown = sorted(set(args.variants) - {v.name for v in variants} - {e.path.parent.name for e in errors})
+        if unknown:
+            _die(f"no such variant: {', '.join(unknown)}", 2)
+        errors = [e for e in errors if e.path.parent.name in args.variants]
+        variants = [v for v in variants if v.name in args.variants]
     for e in errors:
         print(f"{e.path.parent.name}: failed: manifest: {e}")
         bad = True
-    if args.variants:
-        variants = [v for v in variants if v.name in args.variants]
     for v in variants:
         r = build.build_variant(v, absent, clean=args.clean)
         if r.status == "ok":
@@ -96,40 +103,97 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+SCRATCH = WORK / "scratch-results"
+
+
+def _out_dir(args) -> Path:
+    """The reference run goes to results/; a subset or a quick run to a scratch folder unless
+    --out says otherwise, so it never replaces the committed reference run."""
+    if args.out:
+        return Path(args.out)
+    return SCRATCH if (args.variants or args.quick) else RESULTS
+
+
+def _save(res: results.Results, out: Path) -> list[Path]:
+    """results.json and everything rendered from it; if out cannot be written after all, the
+    measurements go to a fallback file named in the error, so nothing measured is lost."""
+    text = results.dumps(res.to_json())
+    try:
+        with results.no_interrupt():
+            results.write_atomic(out / "results.json", text)
+            return report.write_report(res.view(), out)
+    except OSError as e:
+        fallback = Path(tempfile.gettempdir()) / f"ebpf-frameworks-results-{os.getpid()}.json"
+        fallback.write_text(text)
+        _die(f"writing {out} failed ({e.strerror or e}); the measurements are saved in {fallback}")
+
+
 def cmd_bench(args) -> int:
     if not is_root():
         _die("the benchmark loads BPF programs: run it as root")
-    cfg = bench.Config(runs=args.runs, warmup=args.warmup, opens=args.opens,
-                       clean_build=not args.no_clean_build, only=tuple(args.variants))
-    if args.quick:
-        cfg.runs, cfg.warmup, cfg.opens = 2, 0, 2000
+    out = _out_dir(args)
+    why = results.check_writable(out)
+    if why:
+        _die(f"results cannot be written: {why}")
     try:
-        doc, healthy = bench.benchmark(cfg)
+        for name in helpers.HELPERS:
+            helpers.path(name)
+    except helpers.HelperError as e:
+        _die(str(e))
+    if args.quick:
+        cfg = bench.Config.quick(clean_build=not args.no_clean_build, only=tuple(args.variants))
+    else:
+        cfg = bench.Config(runs=args.runs, warmup=args.warmup, opens=args.opens,
+                           clean_build=not args.no_clean_build, only=tuple(args.variants))
+    try:
+        res, healthy = bench.benchmark(cfg)
     except KeyboardInterrupt:
         _die("interrupted: previous results left as they were", 130)
-    doc = {"schema_version": results.SCHEMA_VERSION, "machine": results.machine(), **doc}
-    out = Path(args.out)
+    res.machine = results.machine()
     try:
-        with results.no_interrupt():
-            results.write_atomic(out / "results.json", results.dumps(doc))
-            written = report.write_report(doc, out)
+        written = _save(res, out)
     except KeyboardInterrupt:
         _die("interrupted while writing results", 130)
     print(f"wrote {out / 'results.json'} and {len(written)} tables and plots")
-    for v in doc["variants"]:
-        print(f"  {v['name']}: {v['status']}" + (f": {v['reason']}" if v.get("reason") else ""))
+    for v in res.variants:
+        print(f"  {v.name}: {v.status}" + (f": {v.reason}" if v.reason else ""))
     return 0 if healthy else 1
 
 
 def cmd_report(args) -> int:
-    src = Path(args.out) / "results.json"
+    out = Path(args.out or RESULTS)
+    src = out / "results.json"
     try:
-        doc = results.load(src)
-    except (OSError, ValueError) as e:
+        res = results.load(src)
+    except OSError as e:
+        _die(f"cannot read results: {src}: {e.strerror}")
+    except ValueError as e:
         _die(f"cannot read results: {e}")
     with results.no_interrupt():
-        written = report.write_report(doc, Path(args.out))
+        written = report.write_report(res.view(), out)
     print(f"rendered {len(written)} files from {src}")
+    return 0
+
+
+def cmd_compare(args) -> int:
+    docs = []
+    for p in (args.a, args.b):
+        try:
+            docs.append(results.load(Path(p)))
+        except OSError as e:
+            _die(f"cannot read {p}: {e.strerror}")
+        except ValueError as e:
+            _die(str(e))
+    text, all_agree = compare.compare(docs[0], docs[1], args.a, args.b)
+    print(text, end="")
+    return 0 if all_agree else 1
+
+
+def cmd_helpers(args) -> int:
+    try:
+        helpers.compile_all()
+    except helpers.HelperError as e:
+        _die(str(e))
     return 0
 
 
@@ -160,15 +224,23 @@ def main(argv=None) -> int:
     r.add_argument("variants", nargs="*")
     r.add_argument("--runs", type=_count(1), default=bench.DEFAULT_RUNS, help="measured runs per figure")
     r.add_argument("--warmup", type=_count(0), default=bench.DEFAULT_WARMUP, help="discarded warm-up rounds")
-    r.add_argument("--opens", type=_count(1), default=bench.DEFAULT_OPENS, help="events in each storm")
-    r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, 2,000 events: for tests")
+    r.add_argument("--opens", type=_count(1), default=bench.DEFAULT_OPENS,
+                   help="operations of the unpaced storm (the overhead figure)")
+    r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, short steps: a first look, for tests")
     r.add_argument("--no-clean-build", action="store_true", help="skip the clean build timing")
-    r.add_argument("--out", default=str(RESULTS))
+    r.add_argument("--out", default=None,
+                   help=f"results folder (default: {RESULTS.relative_to(REPO)}/, or {SCRATCH.relative_to(REPO)}/ "
+                        "for a subset or --quick)")
     rp = sub.add_parser("report", help="render the tables and plots again from results.json")
-    rp.add_argument("--out", default=str(RESULTS))
+    rp.add_argument("--out", default=None, help=f"results folder (default: {RESULTS.relative_to(REPO)}/)")
+    c = sub.add_parser("compare", help="two results.json side by side: ratio per headline figure, and "
+                                       "whether the difference exceeds the spread")
+    c.add_argument("a")
+    c.add_argument("b")
+    sub.add_parser("helpers", help="compile the harness's C helpers (spawn, loadgen)")
     args = p.parse_args(argv)
     return {"doctor": cmd_doctor, "setup": cmd_setup, "build": cmd_build, "inspect": cmd_inspect,
-            "bench": cmd_bench, "report": cmd_report}[args.cmd](args)
+            "bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "helpers": cmd_helpers}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -4,27 +4,47 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import elf, kernel, metrics, toolchains
+from . import elf, kernel, noise, toolchains
+from .metrics import summarize
 from .build import BuildResult, build_variant
 from .env import REPO, under_ci
 from .manifest import Variant, discover
-from .run import run_once
+from .noise import Placement
+from .results import ProgramRun, Results, Sample, VariantResult
+from .run import SHM, Plan, baseline, run_once
 
 DEFAULT_RUNS = 10
 DEFAULT_WARMUP = 1
-DEFAULT_OPENS = 20_000
+DEFAULT_OPENS = 100_000
 
 
 @dataclass
 class Config:
     runs: int = DEFAULT_RUNS
     warmup: int = DEFAULT_WARMUP
-    opens: int = DEFAULT_OPENS
+    opens: int = DEFAULT_OPENS          # operations of the unpaced storm (the overhead figure)
+    kernel_rate: int = 5_000            # events/s of the fixed-rate step: every variant keeps up
+    kernel_step_s: float = 0.5
+    step_s: float = 0.25
+    max_rate: int = 640_000
+    bisect: int = 3
     clean_build: bool = True
     only: tuple[str, ...] = ()
 
+    @classmethod
+    def quick(cls, **kw) -> "Config":
+        """For tests and a first look: 2 runs, a small storm, short steps (about a minute)."""
+        return cls(**{"runs": 2, "warmup": 0, "opens": 5_000, "kernel_step_s": 0.2, "step_s": 0.1,
+                      "max_rate": 80_000, "bisect": 1, **kw})
+
+    def plan(self, placement: Placement) -> Plan:
+        return Plan(self.opens, self.kernel_rate, self.kernel_step_s, self.step_s, self.max_rate, self.bisect,
+                    placement)
+
     def to_json(self) -> dict:
-        return {"runs": self.runs, "warmup": self.warmup, "opens": self.opens, "clean_build": self.clean_build}
+        return {"runs": self.runs, "warmup": self.warmup, "opens": self.opens, "kernel_rate": self.kernel_rate,
+                "kernel_step_s": self.kernel_step_s, "step_s": self.step_s, "max_rate": self.max_rate,
+                "bisect": self.bisect, "clean_build": self.clean_build}
 
 
 def dependency_count(v: Variant) -> dict | None:
@@ -73,12 +93,23 @@ def inspect_variant(v: Variant) -> dict:
     return out
 
 
-def _status_from_runs(runtime: dict) -> tuple[str, str | None]:
-    reasons = [f"{p}: {r['reason']}" for p, r in runtime.items() if r["status"] != "ok"]
+def _status_from_runs(runtime: dict[str, ProgramRun]) -> tuple[str, str | None]:
+    reasons = [f"{p}: {r.reason}" for p, r in runtime.items() if r.status != "ok"]
     return ("failed", "; ".join(reasons)) if reasons else ("ok", None)
 
 
-def benchmark(cfg: Config, log=print) -> tuple[dict, bool]:
+def _paired(samples: list[Sample], per_round: dict[int, float], key: str, out_key: str, pct_key: str | None = None):
+    """Figures that subtract a same-round yardstick (the baseline, the floor)."""
+    for s in samples:
+        value, ref = s.figures.get(key), per_round.get(s.round)
+        if value is None or ref is None:
+            continue
+        s.figures[out_key] = value - ref
+        if pct_key and ref:
+            s.figures[pct_key] = 100.0 * (value - ref) / ref
+
+
+def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
     """Everything results.json holds, and whether every variant that should work did."""
     catalogue = toolchains.load_catalogue()
     tc_state = toolchains.probe_all(catalogue)
@@ -91,77 +122,106 @@ def benchmark(cfg: Config, log=print) -> tuple[dict, bool]:
         variants = [v for v in variants if v.name in cfg.only]
         manifest_errors = []
 
-    entries: dict[str, dict] = {}
+    entries: dict[str, VariantResult] = {}
     for err in manifest_errors:
         name = err.path.parent.name
         log(f"{name}: manifest error: {err}")
-        entries[name] = {"name": name, "status": "failed", "reason": f"manifest: {err}"}
+        entries[name] = VariantResult(name=name, status="failed", reason=f"manifest: {err}")
 
     runnable: list[Variant] = []
     for v in variants:
         log(f"{v.name}: building" + (" (clean, then no-change)" if cfg.clean_build else ""))
         b: BuildResult = build_variant(v, absent, clean=cfg.clean_build)
-        entry = {
-            "name": v.name, "language": v.language, "role": v.role,
-            "framework": {"name": v.framework, "version": v.framework_version},
-            "libbpf": v.libbpf, "toolchains": list(v.toolchains), "emits_events": v.emits_events,
-            "status": b.status, "reason": b.reason,
-            "build": {**b.to_json(), "dependencies": dependency_count(v)},
-        }
+        entry = VariantResult(
+            name=v.name, language=v.language, role=v.role,
+            framework={"name": v.framework, "version": v.framework_version},
+            libbpf=v.libbpf, toolchains=list(v.toolchains), emits_events=v.emits_events,
+            status=b.status, reason=b.reason, build={**b.to_json(), "dependencies": dependency_count(v)},
+        )
         entries[v.name] = entry
         if b.status != "ok":
             log(f"{v.name}: {b.status}: {b.reason}")
             continue
         log(f"{v.name}: built in {b.build_s:.1f} s; inspecting")
-        entry["elf"] = inspect_variant(v)
+        entry.elf = inspect_variant(v)
         runnable.append(v)
 
-    samples: dict[tuple[str, str], list[dict]] = {(v.name, p): [] for v in runnable for p in v.programs}
+    placement = Placement.choose()
+    placement.apply_to_harness()
+    plan = cfg.plan(placement)
+    programs = sorted({p for v in runnable for p in v.programs})
+    machine_before = {"load_average": noise.load_average(), "cpu_mhz": noise.cpu_mhz()}
+    samples: dict[tuple[str, str], list[Sample]] = {(v.name, p): [] for v in runnable for p in v.programs}
+    base: dict[str, list[dict]] = {p: [] for p in programs}
     broken: dict[tuple[str, str], str] = {}
     rounds = cfg.warmup + cfg.runs
+    # The baseline (nothing attached) takes its turn in the rotation like a variant.
+    slots: list[Variant | None] = [None, *runnable]
     with kernel.bpf_stats():
         for r in range(rounds):
-            # Rotate the order each round so no variant always runs first (or right after another).
-            order = runnable[r % len(runnable):] + runnable[: r % len(runnable)] if runnable else []
+            order = slots[r % len(slots):] + slots[: r % len(slots)]
             warm = r < cfg.warmup
             log(f"round {r + 1}/{rounds}" + (" (warm-up, discarded)" if warm else ""))
             for v in order:
+                if v is None:
+                    for pname in programs:
+                        b = baseline(pname, cfg.opens, placement, SHM)
+                        if not warm:
+                            base[pname].append({"round": r, **b})
+                    continue
                 for pname, prog in v.programs.items():
                     key = (v.name, pname)
                     if key in broken:
                         continue
-                    s = run_once(v.dir / prog.executable, pname, cfg.opens, v.emits_events).to_json()
-                    if not s["ok"]:
-                        log(f"  {v.name} {pname}: {s['error']}")
-                        if s["hang"] or s["leaked"] or warm or s["ready_ms"] is None:
-                            broken[key] = s["error"]
+                    s = run_once(v.dir / prog.executable, pname, plan, v.emits_events, round_=r)
+                    if not s.ok:
+                        log(f"  {v.name} {pname}: {s.error}")
+                        if s.hang or s.leaked or warm or s.figures.get("ready_ms") is None:
+                            broken[key] = s.error
                     if not warm:
                         samples[key].append(s)
+
+    floor = next((v.name for v in runnable if not v.emits_events), None)
+    for pname in programs:
+        per_round = {b["round"]: b["ns_per_op"] for b in base[pname]}
+        floor_k = {s.round: s.figures.get("kernel_ns_per_event") for s in samples.get((floor, pname), []) if s.ok}
+        for v in runnable:
+            if pname in v.programs:
+                _paired(samples[(v.name, pname)], per_round, "workload_ns_per_op", "added_ns_per_op", "slowdown_pct")
+                if v.name != floor:
+                    _paired(samples[(v.name, pname)], floor_k, "kernel_ns_per_event", "kernel_ns_net")
 
     for v in runnable:
         runtime = {}
         for pname in v.programs:
             ss = samples[(v.name, pname)]
-            good = [s for s in ss if s["ok"]]
+            good = [s for s in ss if s.ok]
             if good:
                 status, reason = "ok", None
-                failures = [s["error"] for s in ss if not s["ok"]]
+                failures = [s.error for s in ss if not s.ok]
                 if failures:
                     status, reason = "failed", f"{len(failures)} of {len(ss)} runs failed: {failures[0]}"
             else:
                 status = "failed"
-                reason = broken.get((v.name, pname)) or (ss[0]["error"] if ss else "no run")
-            runtime[pname] = {"status": status, "reason": reason, "summary": metrics.summarize_samples(ss), "samples": ss}
-        entries[v.name]["runtime"] = runtime
-        entries[v.name]["status"], entries[v.name]["reason"] = _status_from_runs(runtime)
+                reason = broken.get((v.name, pname)) or (ss[0].error if ss else "no run")
+            runtime[pname] = ProgramRun(status, reason, ss)
+        entries[v.name].runtime = runtime
+        entries[v.name].status, entries[v.name].reason = _status_from_runs(runtime)
 
     doc_variants = [entries[k] for k in sorted(entries)]
     healthy = all(
-        e["status"] == "ok" or (e["status"] == "unavailable" and not under_ci()) for e in doc_variants
+        e.status == "ok" or (e.status == "unavailable" and not under_ci()) for e in doc_variants
     )
-    return {
-        "toolchains": tc_state,
-        "config": cfg.to_json(),
-        "variants": doc_variants,
-    }, healthy
-
+    windows = [s.noise for ss in samples.values() for s in ss if s.noise]
+    return Results(
+        machine={}, config=cfg.to_json(), variants=doc_variants, toolchains=tc_state,
+        placement=placement.to_json(), baseline=base,
+        noise={
+            "before": machine_before,
+            "after": {"load_average": noise.load_average(), "cpu_mhz": noise.cpu_mhz()},
+            "other_cpu_pct": summarize([w.get("other_cpu_pct") for w in windows]),
+            "steal_pct": summarize([w.get("steal_pct") for w in windows]),
+            "busy_runs": sum(noise.busy(w) for w in windows),
+            "runs": len(windows),
+        },
+    ), healthy

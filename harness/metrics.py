@@ -1,9 +1,87 @@
-"""Median, spread and the instability flag of repeated measurements."""
+"""The metric registry, and the median, spread and instability flag of repeated measurements.
+
+Every runtime figure is declared once here: the runner fills it by key, the summaries, the
+tables, the plots, the headline and the method text all read this registry, so a new figure is
+one entry here and one collector that measures it."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 
 SPREAD_LIMIT = 0.10  # IQR wider than 10% of the median is flagged (pyperf warns at 10% too)
+AGREE_LIMIT = 0.10   # two medians agree when within 10% of each other
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    unit: str            # of the stored value
+    label: str           # column header, without the unit
+    table: str           # the results/*.md it belongs to
+    better: str = "lower"
+    scale: float = 1.0   # stored value x scale = shown value
+    shown_unit: str = ""  # when scale changes the unit
+    digits: int = 1
+    headline: bool = False
+    plot: str | None = None  # results/*.png drawn from it
+    needs_events: bool = False  # not measurable for a variant that emits no events (the floor)
+    method: str = ""
+
+    @property
+    def header(self) -> str:
+        return f"{self.label} ({self.shown_unit or self.unit})"
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("ready_ms", "ms", "exec → header", "startup.md",
+           method="from the exec to the header line, printed once every program is attached"),
+    Metric("first_event_ms", "ms", "exec → first event", "startup.md", headline=True, plot="startup.png",
+           needs_events=True,
+           method="from the exec to the first line carrying the marker: a compiled helper opens a unique "
+                  "path (hello: a failing execve under a unique comm) every millisecond from the exec on"),
+    Metric("peak_rss_kib", "KiB", "Peak RSS", "memory.md", scale=1 / 1024, shown_unit="MiB", headline=True,
+           plot="memory.png",
+           method="ru_maxrss from wait4() of that child alone, forked by harness/spawn.c (a child forked by "
+                  "Python would report the harness's own ~30 MiB as its floor)"),
+    Metric("steady_rss_kib", "KiB", "RSS after the load", "memory.md", scale=1 / 1024, shown_unit="MiB",
+           method="VmRSS right after the paced sweep"),
+    Metric("user_cpu_ms", "ms", "User CPU, whole run", "memory.md", method="ru_utime from wait4()"),
+    Metric("sys_cpu_ms", "ms", "System CPU, whole run", "memory.md", method="ru_stime from wait4()"),
+    Metric("workload_ns_per_op", "ns", "Traced workload per operation", "overhead.md", digits=0,
+           method="wall time of the compiled workload divided by its operations (open+close, or a failing "
+                  "execve), timed by the workload itself, unpaced, with the variant attached"),
+    Metric("added_ns_per_op", "ns", "Added per operation", "overhead.md", digits=0, headline=True,
+           plot="overhead.png",
+           method="the same workload's time per operation minus its time with nothing attached, "
+                  "measured in the same round"),
+    Metric("slowdown_pct", "%", "Slowdown", "overhead.md",
+           method="added time per operation over the time with nothing attached"),
+    Metric("storm_rate", "events/s", "Unpaced workload rate", "throughput.md", better="higher", digits=0,
+           method="operations per second the workload reached, unpaced, with the variant attached"),
+    Metric("delivered_pct", "%", "Delivered of the unpaced storm", "throughput.md", better="higher",
+           needs_events=True, digits=2,
+           method="lines the variant printed for the storm's operations, over the operations"),
+    Metric("cpu_ns_per_event", "ns", "Userspace CPU per event", "throughput.md", digits=0, needs_events=True,
+           method="CPU time of all the variant's threads (/proc/PID/task/*/schedstat) from the storm's start "
+                  "until its last line was written, over the lines printed"),
+    Metric("drops", "events", "Ring-buffer drops, whole run", "throughput.md", digits=0,
+           method="the BPF-side counter of failed reservations from the variant's summary line"),
+    Metric("max_sustainable_rate", "events/s", "Max sustainable rate", "throughput.md", better="higher",
+           digits=0, headline=True, needs_events=True, plot="max_rate.png",
+           method="the highest paced rate delivered with no event lost in the sweep; when even the unpaced "
+                  "workload lost nothing, the unpaced rate, marked ≥ (the workload, not the variant, was "
+                  "the limit)"),
+    Metric("kernel_ns_per_event", "ns", "Kernel per event", "kernel.md", digits=0, headline=True,
+           plot="kernel_ns.png",
+           method="run_time_ns over run_cnt of the variant's programs (summed over the programs, divided by "
+                  "the largest run_cnt) during the fixed-rate step of the sweep, from /proc/PID/fdinfo"),
+    Metric("kernel_ns_net", "ns", "Kernel per event, floor subtracted", "kernel.md", digits=0,
+           method="the same minus the floor's figure of the same round (empty programs on the same "
+                  "tracepoints)"),
+)
+BY_KEY = {m.key: m for m in METRICS}
+HEADLINE = tuple(m for m in METRICS if m.headline)
+PER_PROGRAM = ("ns_per_run", "run_cnt", "verified_insns", "jited_bytes", "xlated_bytes", "memlock")
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
@@ -36,33 +114,85 @@ def summarize(values: list[float | None]) -> dict | None:
     }
 
 
-# The per-run figures summarised for every program, with their units.
-FIGURES = {
-    "ready_ms": "ms",
-    "first_event_ms": "ms",
-    "peak_rss_kib": "KiB",
-    "steady_rss_kib": "KiB",
-    "user_cpu_ms": "ms",
-    "sys_cpu_ms": "ms",
-    "received": "events",
-    "drops": "events",
-    "cpu_ns_per_event": "ns",
-    "kernel_ns_per_event": "ns",
-    "storm_ms": "ms",
-}
+def agree(a: dict | None, b: dict | None) -> bool | None:
+    """Two summaries of one figure agree when their medians are within AGREE_LIMIT of each other,
+    or their difference is inside the spread (the IQRs overlap); None when one is missing."""
+    if not a or not b:
+        return None
+    ma, mb = a["median"], b["median"]
+    if ma == mb or (max(abs(ma), abs(mb)) and abs(ma - mb) / max(abs(ma), abs(mb)) <= AGREE_LIMIT):
+        return True
+    return a["q1"] <= b["q3"] and b["q1"] <= a["q3"]
+
+
+def ratio(a: dict | None, b: dict | None) -> float | None:
+    if not a or not b or not a["median"]:
+        return None
+    return b["median"] / a["median"]
 
 
 def summarize_samples(samples: list[dict]) -> dict:
-    """Every figure over the samples that succeeded, plus per kernel program."""
+    """Every registered figure over the samples that succeeded, per kernel program, the sweep,
+    and whether the first and second halves of the rounds agree on each headline figure."""
     good = [s for s in samples if s.get("ok")]
-    out = {name: summarize([s.get(name) for s in good]) for name in FIGURES}
+    out = {m.key: summarize([(s.get("figures") or {}).get(m.key) for s in good]) for m in METRICS}
     per_prog: dict[str, dict[str, list]] = {}
     for s in good:
         for p in s.get("programs", []):
             acc = per_prog.setdefault(p.get("name") or f"id{p.get('prog_id')}", {})
-            for key in ("ns_per_run", "run_cnt", "verified_insns", "jited_bytes", "xlated_bytes", "memlock"):
+            for key in PER_PROGRAM:
                 acc.setdefault(key, []).append(p.get(key))
     out["programs"] = {name: {k: summarize(v) for k, v in acc.items()} for name, acc in sorted(per_prog.items())}
     maps_memlock = [sum(m.get("memlock", 0) for m in s.get("maps", [])) for s in good if s.get("maps")]
     out["maps_memlock_bytes"] = summarize(maps_memlock)
+    out["max_rate_bound"] = _rate_bound(good)
+    out["sweep"] = summarize_sweep(good)
+    out["halves"] = halves(good)
+    return out
+
+
+def _rate_bound(good: list[dict]) -> str | None:
+    """'workload' when in most runs nothing was lost even unpaced: the rate is then a lower bound."""
+    bounds = [s.get("max_rate_bound") for s in good if (s.get("figures") or {}).get("max_sustainable_rate")]
+    if not bounds:
+        return None
+    return "workload" if sum(b == "workload" for b in bounds) * 2 > len(bounds) else "variant"
+
+
+def summarize_sweep(good: list[dict]) -> list[dict]:
+    """Per offered rate of the ladder (the rates every run tried), the median delivered fraction,
+    delivered rate and userspace CPU per event."""
+    by_rate: dict[int, list[dict]] = {}
+    for s in good:
+        for point in s.get("sweep") or []:
+            if point.get("ladder"):
+                by_rate.setdefault(point["offered_rate"], []).append(point)
+    out = []
+    for rate in sorted(by_rate):
+        pts = by_rate[rate]
+        out.append({
+            "offered_rate": rate,
+            "n": len(pts),
+            "achieved_rate": summarize([p.get("achieved_rate") for p in pts]),
+            "delivered_frac": summarize([p.get("delivered_frac") for p in pts]),
+            "delivered_rate": summarize([p["achieved_rate"] * p["delivered_frac"] for p in pts
+                                         if p.get("achieved_rate") is not None and p.get("delivered_frac") is not None]),
+            "cpu_ns_per_event": summarize([p.get("cpu_ns_per_event") for p in pts]),
+        })
+    return out
+
+
+def halves(good: list[dict]) -> dict[str, dict]:
+    """Each headline figure over the first and the second half of the rounds (in round order)."""
+    ordered = sorted(good, key=lambda s: s.get("round", 0))
+    if len(ordered) < 2:
+        return {}
+    mid = len(ordered) // 2
+    first, second = ordered[:mid], ordered[len(ordered) - mid:]
+    out = {}
+    for m in HEADLINE:
+        a = summarize([(s.get("figures") or {}).get(m.key) for s in first])
+        b = summarize([(s.get("figures") or {}).get(m.key) for s in second])
+        if a and b:
+            out[m.key] = {"first": a["median"], "second": b["median"], "ratio": ratio(a, b), "agree": agree(a, b)}
     return out

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from tabulate import tabulate
 
+from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree
+from .noise import BUSY_OTHER_PCT, BUSY_STEAL_PCT
 from .results import write_atomic
 
 PROGRAMS = ("hello", "opensnoop")
@@ -28,13 +30,15 @@ def cell(stat: dict | None, scale: float = 1.0, digits: int = 1, why: str = "not
     return text + (" ⚠" if stat.get("unstable") else "")
 
 
-def relative(values: dict[str, float | None], exclude: set[str] = frozenset()) -> dict[str, str]:
-    """hyperfine's Relative column: each median against the best (lowest) one. References
-    (bpftrace, the floor) get a figure too but are not the yardstick unless nothing else is."""
+def relative(values: dict[str, float | None], exclude: set[str] = frozenset(), better: str = "lower") -> dict[str, str]:
+    """hyperfine's Relative column: each median against the best one (the lowest, or the highest
+    for a figure where higher is better). References (bpftrace, the floor) get a figure too but
+    are not the yardstick unless nothing else is."""
     present = {k: v for k, v in values.items() if v is not None and v > 0}
     if not present:
         return {k: "-" for k in values}
-    best = min(v for k, v in present.items() if k not in exclude) if set(present) - exclude else min(present.values())
+    pool = [v for k, v in present.items() if k not in exclude] or list(present.values())
+    best = min(pool) if better == "lower" else max(pool)
     return {k: f"{v / best:.2f}" if k in present else "-" for k, v in values.items()}
 
 
@@ -50,75 +54,169 @@ def _md(headers: list[str], rows: list[list]) -> str:
     return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True) + "\n"
 
 
-EVENT_FIGURES = {"first_event_ms", "received", "drops", "cpu_ns_per_event", "storm_ms"}
-
-
-def _why_unmeasured(v: dict, key: str, runs_ok: bool) -> str:
+def _why_unmeasured(v: dict, m: Metric, runs_ok: bool) -> str:
     if not runs_ok:
         return "not measured"  # the Status column says why
-    if not v.get("emits_events", True) and key in EVENT_FIGURES:
+    if not v.get("emits_events", True) and m.needs_events:
         return "not measured: no events by design"
-    if key == "drops":
+    if m.key == "drops":
         return "not measured: no summary line"
+    if m.key == "kernel_ns_net":
+        return "not measured: no floor in this run"
+    if m.key in ("added_ns_per_op", "slowdown_pct"):
+        return "not measured: no baseline in this run"
+    if m.key == "max_sustainable_rate":
+        return "not measured: lost events even at the lowest rate"
     return "not measured"
 
 
-def _runtime_table(doc: dict, title: str, columns: list[tuple[str, str, float, int]], rel_key: str) -> str:
-    """One table per program: a column per figure (header, key, scale, digits), plus Relative on rel_key."""
-    out = [f"# {title}\n"]
+def metric_cell(m: Metric, summ: dict, why: str) -> str:
+    text = cell(summ.get(m.key), m.scale, m.digits, why)
+    if m.key == "max_sustainable_rate" and summ.get(m.key) and summ.get("max_rate_bound") == "workload":
+        text = "≥ " + text
+    return text
+
+
+def _relative_cells(doc: dict, prog: str, m: Metric) -> dict[str, str]:
+    """Relative to the best, and '≈' where the spread of the two overlaps: not a difference."""
+    stats, references = {}, set()
+    for v in doc["variants"]:
+        rt = (v.get("runtime") or {}).get(prog)
+        if rt and rt["status"] == "ok":
+            stats[v["name"]] = rt["summary"].get(m.key)
+            if v.get("role") == "reference":
+                references.add(v["name"])
+    rel = relative({k: (st or {}).get("median") for k, st in stats.items()}, references, m.better)
+    pool = {k: st for k, st in stats.items() if st and st["median"] > 0 and k not in references} or \
+        {k: st for k, st in stats.items() if st and st["median"] > 0}
+    if not pool:
+        return rel
+    pick = min if m.better == "lower" else max
+    best = pool[pick(pool, key=lambda k: pool[k]["median"])]
+    for k, st in stats.items():
+        if st and rel.get(k, "-") != "-" and st is not best and agree(st, best):
+            rel[k] += " ≈"
+    return rel
+
+
+def _runtime_table(doc: dict, table: str, title: str, intro: str = "") -> str:
+    """One section per program: a column per registered metric of this table, plus Relative on
+    the table's first headline metric (or its first metric)."""
+    metrics = [m for m in METRICS if m.table == table]
+    rel_metric = next((m for m in metrics if m.headline), metrics[0])
+    out = [f"# {title}\n"] + ([intro] if intro else [])
     for prog in PROGRAMS:
-        rows, rel_in, references = [], {}, set()
+        rows = []
+        rel = _relative_cells(doc, prog, rel_metric)
         for v in doc["variants"]:
             rt = (v.get("runtime") or {}).get(prog)
             if not rt:
-                rows.append([_name(v)] + ["-"] * len(columns) + ["-", "not run" if v["status"] == "ok" else _not_ok(v)])
+                rows.append([_name(v)] + ["-"] * len(metrics) + ["-", "not run" if v["status"] == "ok" else _not_ok(v)])
                 continue
+            ok = rt["status"] == "ok"
             summ = rt["summary"]
-            rel_in[v["name"]] = (summ.get(rel_key) or {}).get("median")
-            if v.get("role") == "reference":
-                references.add(v["name"])
-            row = [_name(v)] + [cell(summ.get(key), scale, digits, _why_unmeasured(v, key, rt["status"] == "ok")) for _, key, scale, digits in columns]
-            rows.append(row + [None, "ok" if rt["status"] == "ok" else f"{rt['status']}: {rt['reason']}"])
-        rel = relative(rel_in, exclude=references)
-        for row, v in zip(rows, doc["variants"]):
-            if row[-2] is None:
-                row[-2] = rel.get(v["name"], "-")
+            rows.append([_name(v)] + [metric_cell(m, summ, _why_unmeasured(v, m, ok)) for m in metrics]
+                        + [rel.get(v["name"], "-"), "ok" if ok else f"{rt['status']}: {rt['reason']}"])
         out.append(f"## {prog}\n")
-        out.append(_md(["Variant"] + [h for h, *_ in columns] + ["Relative", "Status"], rows))
+        out.append(_md(["Variant"] + [m.header for m in metrics] + [f"Relative ({rel_metric.label})", "Status"], rows))
+    out.append(_method(table))
     return "\n".join(out)
 
 
+def _method(table: str) -> str:
+    lines = [f"- *{m.label}*: {m.method}." for m in METRICS if m.table == table and m.method]
+    return "How each figure was taken:\n\n" + "\n".join(lines) + "\n" if lines else ""
+
+
 def startup_table(doc: dict) -> str:
-    return _runtime_table(doc, "Startup", [
-        ("exec → header (ms)", "ready_ms", 1, 1),
-        ("exec → first event (ms)", "first_event_ms", 1, 1),
-    ], "first_event_ms")
+    return _runtime_table(doc, "startup.md", "Startup")
 
 
 def memory_table(doc: dict) -> str:
-    return _runtime_table(doc, "Memory", [
-        ("Peak RSS (MiB)", "peak_rss_kib", 1 / 1024, 1),
-        ("Steady RSS after the load (MiB)", "steady_rss_kib", 1 / 1024, 1),
-        ("User CPU, whole run (ms)", "user_cpu_ms", 1, 1),
-        ("System CPU, whole run (ms)", "sys_cpu_ms", 1, 1),
-    ], "peak_rss_kib")
+    return _runtime_table(doc, "memory.md", "Memory")
+
+
+def overhead_table(doc: dict) -> str:
+    base = doc.get("baseline_summary") or {}
+    rows = [[p, cell((base.get(p) or {}).get("ns_per_op"), digits=0), cell((base.get(p) or {}).get("rate"), digits=0)]
+            for p in PROGRAMS if p in base]
+    ops = (doc.get("config") or {}).get("opens")
+    intro = ("What tracing costs the traced workload: the same compiled workload "
+             f"({ops:,} open+close of one file for opensnoop, {ops:,} failing execve for hello), " if ops else
+             "What tracing costs the traced workload: the same compiled workload, ")
+    intro += ("timed by itself, unpaced, with nothing attached and with each variant attached, in the same "
+              "rounds. The floor attaches programs that do nothing: its row is the cost of the tracepoints "
+              "themselves.\n\nNothing attached:\n\n"
+              + (_md(["Program", "Workload per operation (ns)", "Operations per second (events/s)"], rows) if rows
+                 else "not measured\n") + "\n")
+    return _runtime_table(doc, "overhead.md", "Overhead on the traced workload", intro)
 
 
 def throughput_table(doc: dict) -> str:
-    opens = doc.get("config", {}).get("opens")
-    return _runtime_table(doc, f"Throughput: a storm of {opens:,} events per run" if opens else "Throughput", [
-        ("Events received (events)", "received", 1, 0),
-        ("Drops (events)", "drops", 1, 0),
-        ("Userspace CPU per event (ns)", "cpu_ns_per_event", 1, 0),
-        ("Kernel per event (ns)", "kernel_ns_per_event", 1, 0),
-        ("Storm → last event (ms)", "storm_ms", 1, 1),
-    ], "kernel_ns_per_event")
+    cfg = doc.get("config") or {}
+    intro = ("How many events per second a variant delivers before it loses any. The unpaced storm "
+             f"({cfg.get('opens', 0):,} operations as fast as the workload goes) comes first; then a paced "
+             f"sweep: {cfg.get('kernel_rate', 0):,} events/s for {cfg.get('kernel_step_s')} s, then doubling "
+             f"rates ({cfg.get('step_s')} s each) up to the first rate that loses events (at most "
+             f"{cfg.get('max_rate', 0):,}/s, never past the unpaced rate), then {cfg.get('bisect')} bisection "
+             "steps between the last rate without loss and the first with.\n\n")
+    text = _runtime_table(doc, "throughput.md", "Throughput", intro)
+    return text + "\n" + sweep_table(doc)
+
+
+def sweep_table(doc: dict) -> str:
+    out = ["## The sweep: delivered share at each offered rate (median over runs)\n"]
+    for prog in PROGRAMS:
+        rates = sorted({p["offered_rate"] for v in doc["variants"]
+                        for p in (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("sweep") or []})
+        if not rates:
+            continue
+        rows = []
+        for v in doc["variants"]:
+            summ = ((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}
+            if not v.get("emits_events", True) or not summ.get("sweep"):
+                continue
+            pts = {p["offered_rate"]: p for p in summ["sweep"]}
+            rows.append([_name(v)] + [
+                f"{pts[r]['delivered_frac']['median'] * 100:.1f}%" + (f" (n={pts[r]['n']})" if pts[r]["n"] < (summ.get("ready_ms") or {}).get("n", 0) else "")
+                if r in pts and pts[r]["delivered_frac"] else "-" for r in rates])
+        out.append(f"### {prog}\n")
+        out.append(_md(["Variant"] + [f"{r:,}/s" for r in rates], rows))
+    out.append("A rate a run did not reach (it lost events at a lower one, or the workload could not go that "
+               "fast) is left out of that rate's median; n says how many runs it has when fewer than all.\n")
+    return "\n".join(out)
+
+
+def identical_objects(doc: dict, prog: str) -> list[list[str]]:
+    """Groups of variants whose loaded programs have the same names and verified instruction
+    counts: the same object as far as the kernel can tell, so a kernel-time difference between
+    them is not the object's."""
+    groups: dict[tuple, list[str]] = {}
+    for v in doc["variants"]:
+        progs = ((((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("programs")) or {}
+        sig = tuple(sorted((n, (p.get("verified_insns") or {}).get("median")) for n, p in progs.items()))
+        if sig and all(c is not None for _, c in sig):
+            groups.setdefault(sig, []).append(v["name"])
+    return [names for names in groups.values() if len(names) > 1]
 
 
 def kernel_table(doc: dict) -> str:
-    out = ["# Kernel: per BPF program\n",
-           "run_time_ns / run_cnt of each program while `kernel.bpf_stats_enabled` was 1, and what "
-           "`/proc/PID/fdinfo` and `bpftool prog show` report for its fd.\n"]
+    cfg = doc.get("config") or {}
+    rate = cfg.get("kernel_rate")
+    intro = (f"Kernel time per event, taken in one stated regime: a paced load of {rate:,} events/s for "
+             f"{cfg.get('kernel_step_s')} s, a rate every variant keeps up with, with `kernel.bpf_stats_enabled` "
+             "set to 1 for the benchmark (restored afterwards). It includes what `bpf_ringbuf_submit` spends "
+             "waking a consumer asleep in epoll: at this rate every variant's consumer sleeps between events, "
+             "so every variant pays that wake-up. The floor row (empty programs on the same tracepoints) is "
+             "subtracted, round by round, in the second column.\n\n" if rate else "")
+    text = _runtime_table(doc, "kernel.md", "Kernel: time per event", intro)
+    same = []
+    for prog in PROGRAMS:
+        for names in identical_objects(doc, prog):
+            same.append(f"- {prog}: {', '.join(names)} load the same programs with the same verified instruction "
+                        "counts: a difference between them is not their BPF code.")
+    if same:
+        text += "\nIdentical objects:\n\n" + "\n".join(same) + "\n"
     rows = []
     for v in doc["variants"]:
         rt = v.get("runtime") or {}
@@ -131,8 +229,9 @@ def kernel_table(doc: dict) -> str:
                 continue
             progs = r["summary"].get("programs") or {}
             maps = r["summary"].get("maps_memlock_bytes")
+            status = "ok" if r["status"] == "ok" else f"{r['status']}: {r['reason']}"
             if not progs:
-                rows.append([_name(v), prog, "-", "-", "-", "-", "-", cell(maps, digits=0), f"{r['status']}: {r['reason']}"])
+                rows.append([_name(v), prog, "-", "-", "-", "-", "-", cell(maps, digits=0), status])
             for bpf_name, p in progs.items():
                 rows.append([
                     _name(v), prog, bpf_name,
@@ -140,12 +239,14 @@ def kernel_table(doc: dict) -> str:
                     fmt((p.get("verified_insns") or {}).get("median"), 0),
                     fmt((p.get("jited_bytes") or {}).get("median"), 0),
                     fmt((p.get("memlock") or {}).get("median"), 0),
-                    cell(maps, digits=0),
-                    "ok" if r["status"] == "ok" else f"{r['status']}: {r['reason']}",
+                    cell(maps, digits=0), status,
                 ])
-    out.append(_md(["Variant", "Program", "BPF program", "Kernel time per run (ns)", "Verified insns (count)",
-                    "JITed size (bytes)", "Program memlock (bytes)", "Maps memlock, all maps (bytes)", "Status"], rows))
-    return "\n".join(out)
+    text += ("\n## Per BPF program\n\nrun_time_ns / run_cnt of each program during the same fixed-rate step, "
+             "and what `/proc/PID/fdinfo` and `bpftool prog show` report for its fd. A program that never ran had "
+             "no call of its syscall during the step (nothing on the machine used open(2)).\n\n")
+    text += _md(["Variant", "Program", "BPF program", "Kernel time per run (ns)", "Verified insns (count)",
+                 "JITed size (bytes)", "Program memlock (bytes)", "Maps memlock, all maps (bytes)", "Status"], rows)
+    return text
 
 
 def build_table(doc: dict) -> str:
@@ -252,6 +353,7 @@ def elf_table(doc: dict) -> str:
 
 
 TABLES = {
+    "overhead.md": overhead_table,
     "build.md": build_table,
     "size.md": size_table,
     "elf.md": elf_table,
@@ -267,33 +369,35 @@ def render_tables(doc: dict) -> dict[str, str]:
 
 
 def render_plots(doc: dict) -> dict[str, bytes]:
-    """Bars at the median, IQR as the thick error bar, min-max as the thin one."""
+    """One bar plot per registered metric that names a plot (median, IQR thick, min-max thin),
+    and the sweep: delivered against offered rate, one line per variant."""
     import io
 
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figures = {
-        "startup.png": ("first_event_ms", 1, "exec → first event (ms)"),
-        "memory.png": ("peak_rss_kib", 1 / 1024, "peak RSS (MiB)"),
-        "kernel_ns.png": ("kernel_ns_per_event", 1, "kernel time per event (ns)"),
-    }
+    def save(fig) -> bytes:
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
+        plt.close(fig)
+        return buf.getvalue()
+
     out = {}
-    for fname, (key, scale, label) in figures.items():
+    for m in (m for m in METRICS if m.plot):
         fig, axes = plt.subplots(1, len(PROGRAMS), figsize=(11, 4.2))
         for ax, prog in zip(axes, PROGRAMS):
             names, med, lo, hi, mn, mx = [], [], [], [], [], []
             for v in doc["variants"]:
-                st = (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(key)
+                st = (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(m.key)
                 if not st:
                     continue
                 names.append(v["name"])
-                med.append(st["median"] * scale)
-                lo.append((st["median"] - st["q1"]) * scale)
-                hi.append((st["q3"] - st["median"]) * scale)
-                mn.append((st["median"] - st["min"]) * scale)
-                mx.append((st["max"] - st["median"]) * scale)
+                med.append(st["median"] * m.scale)
+                lo.append((st["median"] - st["q1"]) * m.scale)
+                hi.append((st["q3"] - st["median"]) * m.scale)
+                mn.append((st["median"] - st["min"]) * m.scale)
+                mx.append((st["max"] - st["median"]) * m.scale)
             y = range(len(names))
             ax.barh(y, med, color="#4c72b0")
             ax.errorbar(med, y, xerr=[mn, mx], fmt="none", ecolor="#999999", elinewidth=1, capsize=3)
@@ -301,117 +405,200 @@ def render_plots(doc: dict) -> dict[str, bytes]:
             ax.set_yticks(list(y), names)
             ax.invert_yaxis()
             ax.set_title(prog)
-            ax.set_xlabel(label)
+            ax.set_xlabel(m.header)
             if not names:
                 ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
-        fig.suptitle(f"{label}: median, IQR (black), min–max (grey)")
+        fig.suptitle(f"{m.header}: median, IQR (black), min–max (grey)")
         fig.tight_layout()
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=110, metadata={"Software": None})
-        plt.close(fig)
-        out[fname] = buf.getvalue()
+        out[m.plot] = save(fig)
+
+    fig, axes = plt.subplots(1, len(PROGRAMS), figsize=(11, 4.6))
+    for ax, prog in zip(axes, PROGRAMS):
+        drawn = False
+        for v in doc["variants"]:
+            sweep = ((((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("sweep")) or []
+            pts = [(p["offered_rate"], p["delivered_rate"]["median"]) for p in sweep if p.get("delivered_rate")]
+            if pts and v.get("emits_events", True):
+                ax.plot([x for x, _ in pts], [y for _, y in pts], marker="o", label=v["name"])
+                drawn = True
+        if drawn:
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            lim = ax.get_xlim()
+            ax.plot(lim, lim, color="#bbbbbb", linestyle="--", linewidth=1, label="all delivered")
+            ax.legend(fontsize=7)
+        else:
+            ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
+        ax.set_title(prog)
+        ax.set_xlabel("offered (events/s)")
+        ax.set_ylabel("delivered (events/s)")
+    fig.suptitle("Delivered against offered rate (median over runs)")
+    fig.tight_layout()
+    out["rates.png"] = save(fig)
     return out
 
 
-def headline_table(doc: dict) -> str:
-    """opensnoop at a glance: the medians of the figures a reader compares first."""
+def headline_table(doc: dict, prog: str) -> str:
+    """The headline figures of one program: median [IQR], with the stripped executable size."""
     rows = []
     for v in doc["variants"]:
-        rt = (v.get("runtime") or {}).get("opensnoop")
+        rt = (v.get("runtime") or {}).get(prog)
         summ = (rt or {}).get("summary") or {}
-        exe = ((v.get("elf") or {}).get("opensnoop") or {}).get("executable") or {}
-
-        def med(key, scale=1.0, digits=1):
-            st = summ.get(key)
-            return fmt(st["median"] * scale, digits) + (" ⚠" if st.get("unstable") else "") if st else "-"
+        exe = ((v.get("elf") or {}).get(prog) or {}).get("executable") or {}
+        ok = bool(rt) and rt["status"] == "ok"
+        cells = []
+        for m in HEADLINE:
+            st = summ.get(m.key)
+            if not st:
+                cells.append("-" if not ok or (m.needs_events and not v.get("emits_events", True)) else "not measured")
+                continue
+            c = f"{fmt(st['median'] * m.scale, m.digits)} [{fmt(st['q1'] * m.scale, m.digits)}–{fmt(st['q3'] * m.scale, m.digits)}]"
+            if m.key == "max_sustainable_rate" and summ.get("max_rate_bound") == "workload":
+                c = "≥ " + c
+            cells.append(c + (" ⚠" if st.get("unstable") else ""))
         stripped = exe.get("stripped_bytes")
-        rows.append([_name(v), med("first_event_ms"), med("peak_rss_kib", 1 / 1024), med("kernel_ns_per_event", digits=0),
-                     med("cpu_ns_per_event", digits=0), med("received", digits=0), med("drops", digits=0),
-                     fmt(stripped / 1024, 0) if stripped else "-", v["status"]])
-    opens = (doc.get("config") or {}).get("opens")
-    return _md(["Variant", "exec → first event (ms)", "Peak RSS (MiB)", "Kernel per event (ns)",
-                "Userspace CPU per event (ns)", f"Events received of {opens:,}" if opens else "Events received",
-                "Drops (events)", "Stripped executable (KiB)", "Status"], rows)
+        rows.append([_name(v)] + cells + [fmt(stripped / 1024, 0) if stripped else "-",
+                                          "ok" if ok else (rt or {}).get("status") or v["status"]])
+    return _md(["Variant"] + [m.header for m in HEADLINE] + ["Stripped executable (KiB)", "Status"], rows)
+
+
+def halves_table(doc: dict) -> str:
+    rows = []
+    for v in doc["variants"]:
+        for prog, rt in sorted((v.get("runtime") or {}).items()):
+            for key, h in (rt["summary"].get("halves") or {}).items():
+                m = BY_KEY[key]
+                rows.append([_name(v), prog, m.header, fmt(h["first"] * m.scale, m.digits),
+                             fmt(h["second"] * m.scale, m.digits), f"{h['ratio']:.2f}" if h["ratio"] else "-",
+                             "yes" if h["agree"] else "**no**"])
+    if not rows:
+        return "not measured: fewer than two measured rounds\n"
+    return _md(["Variant", "Program", "Figure", "First half (median)", "Second half (median)", "Ratio", "Agree"], rows)
+
+
+def _noise_text(doc: dict) -> str:
+    n = doc.get("noise") or {}
+    other, steal = n.get("other_cpu_pct"), n.get("steal_pct")
+    busy, runs = n.get("busy_runs"), n.get("runs")
+    if not runs:
+        return "not measured\n"
+    verdict = (f"**A busy machine**: {busy} of {runs} runs had other processes above {BUSY_OTHER_PCT:.0f}% of a "
+               f"CPU or steal above {BUSY_STEAL_PCT:.0f}%; read small differences with care."
+               if busy and busy * 10 > runs else
+               f"A quiet machine: {busy or 0} of {runs} runs had other processes above {BUSY_OTHER_PCT:.0f}% of a "
+               f"CPU or steal above {BUSY_STEAL_PCT:.0f}%.")
+    before, after = n.get("before") or {}, n.get("after") or {}
+    return (f"{verdict}\n\n| | |\n|---|---|\n"
+            f"| CPU time of other processes during a measured run (% of one CPU) | {cell(other)} |\n"
+            f"| CPU steal during a measured run (% of all CPUs) | {cell(steal, digits=2)} |\n"
+            f"| Load average, before → after | {before.get('load_average')} → {after.get('load_average')} |\n"
+            f"| CPU MHz, before | {', '.join(f'{x:.0f}' for x in before.get('cpu_mhz') or []) or 'not readable'} |\n")
 
 
 def render_readme(doc: dict) -> str:
     m = doc.get("machine") or {}
     cfg = doc.get("config") or {}
+    pl = doc.get("placement") or {}
     status = [[_name(v), v["status"], v.get("reason") or ""] for v in doc["variants"]]
+    headlines = "\n".join(f"### {prog}\n\n{headline_table(doc, prog)}" for prog in PROGRAMS)
+    method = "\n".join(f"- **{x.header}**: {x.method}." for x in METRICS if x.method)
+    migrated = (f"\n> This document was migrated from schema version {doc['migrated_from']}: figures that version "
+                "did not take are shown as not measured.\n" if doc.get("migrated_from") else "")
     return f"""# Results
 
 The reference run of `nox -s benchmark` on the project's own machine. Every table here is
 rendered from `results.json` (the raw samples are in it); `python -m harness report` renders
-them again.
+them again, and `python -m harness compare A.json B.json` compares two runs.
+{migrated}
+{summary_text(doc)}
+## Headline figures
 
+Median [IQR q1–q3] over {cfg.get('runs')} measured runs after {cfg.get('warmup')} discarded warm-up
+round(s). ⚠ marks a figure whose IQR is wider than 10% of its median. In the tables, `≈` next to a
+Relative figure means its spread overlaps the best one's: not a difference between frameworks.
+
+{headlines}
+## Does the run reproduce itself?
+
+Each headline figure over the first and the second half of the rounds. They agree when the
+medians are within 10% of each other or the difference is inside the spread (the IQRs overlap).
+
+{halves_table(doc)}
 ## The machine
 
 | | |
 |---|---|
+| Host | {m.get('hostname')} |
 | Kernel | {m.get('kernel')} ({m.get('arch')}) |
 | CPU | {m.get('cpu')}, {m.get('cores')} cores |
 | Memory | {m.get('memory_gib')} GiB |
 | Distribution | {m.get('distro')} |
 | Date | {m.get('date')} |
 | Harness commit | {m.get('harness_commit')} |
+| CPU placement | {pl.get('note') or 'not recorded'} |
 
-## opensnoop at a glance
+### What else it was doing
 
-Medians; the tables below give the spread of each and hello's figures.
-
-{headline_table(doc)}
+{_noise_text(doc)}
 ## Variants
 
 {_md(["Variant", "Status", "Reason"], status)}
-## How to read the tables
+## The tables
 
-- [build.md](build.md): clean and no-change build time, toolchain versions, the libbpf each
-  variant links, third-party packages in its lock file.
-- [size.md](size.md): executable size as built and stripped, shared libraries (DT_NEEDED), and
-  where the BPF object sits inside the executable.
-- [elf.md](elf.md): the BPF objects: programs, sections, instruction counts, maps and how they are
-  defined (BTF `.maps` or legacy `maps`), global data, BTF and BTF.ext sizes, CO-RE relocations;
-  bpf2go's little- and big-endian objects side by side.
-- [kernel.md](kernel.md): per loaded program: kernel time per run, verified instructions, JITed
-  size, memlock.
-- [startup.md](startup.md), [memory.md](memory.md), [throughput.md](throughput.md): the runtime
-  figures; plots in `startup.png`, `memory.png`, `kernel_ns.png`.
+- [overhead.md](overhead.md): what tracing costs the traced workload, per operation and in %.
+- [throughput.md](throughput.md): the unpaced storm, the maximum sustainable rate, the paced sweep
+  (plot: `rates.png`).
+- [kernel.md](kernel.md): kernel time per event at a fixed rate, raw and with the floor
+  subtracted; per loaded program: time per run, verified instructions, JITed size, memlock.
+- [startup.md](startup.md), [memory.md](memory.md): start-up latency, peak and steady RSS, CPU.
+- [build.md](build.md), [size.md](size.md), [elf.md](elf.md): build time, dependencies,
+  executable sizes, shared libraries, the BPF objects down to instruction counts.
 
-A cell reads `median (IQR q3−q1; min–max)` over {cfg.get('runs')} measured runs per figure, after
-{cfg.get('warmup')} discarded warm-up round(s). ⚠ marks a figure whose IQR is wider than 10% of its
-median: read it as noisy, not as a difference between frameworks. `Relative` divides each median
-by the best (lowest) one. A figure that could not be measured says so; it is never shown as 0.
+A cell reads `median (IQR q3−q1; min–max)`. `Relative` divides each median by the best one. A
+figure that could not be measured says so and why; it is never shown as 0.
 
 ## Method
 
-- Runs are interleaved: each round runs every variant once (rotating the order), so a slow
-  period of the machine spreads over all variants instead of landing on one.
-- Each run starts the executable as its own child and reads its stdout live.
-  **exec → header** is the time to the header line, printed once every program is attached.
-  **exec → first event**: from the exec on, a compiled helper opens a unique missing path (hello:
-  makes a failing `execve` under a unique comm) every millisecond; the time is when the first line
-  carrying that marker is read.
-- **Throughput**: the compiled load generator (`harness/loadgen.c`) then makes {cfg.get('opens'):,}
-  opens of a unique file (hello: {cfg.get('opens'):,} failing `execve` calls) as fast as it can.
-  *Events received* counts the lines for that file; *drops* is the BPF-side counter of failed
-  ring-buffer reservations from the variant's summary line (not measured when a variant prints
-  none). *Userspace CPU per event* is the CPU time of all the variant's threads during the storm
-  (`/proc/PID/task/*/schedstat`) divided by the events received.
-- **Kernel**: `kernel.bpf_stats_enabled` is set to 1 for the benchmark and restored afterwards.
-  *Kernel per event* sums run_time_ns over the variant's programs and divides by the largest
-  run_cnt among them (one open = one enter and one exit program run), read from
-  `/proc/PID/fdinfo` just before the variant is stopped. The counts include every process's opens
-  during the run, not just the load generator's. It includes what `bpf_ringbuf_submit` spends
-  waking a consumer asleep in epoll: a userspace that keeps up (and so sleeps between events) can
-  cost more kernel time per event than one that lags behind and drops. Read it next to *Drops*.
-- **Memory**: peak RSS is `ru_maxrss` from `wait4` of that child alone. The child is forked by
-  a small C launcher (`harness/spawn.c`), not by Python: Linux folds the forked image's RSS into
-  `ru_maxrss` at exec, so a child forked from the harness would report the harness's ~30 MiB as
-  its floor. Steady RSS is `VmRSS` right after the storm; the kernel updates the high-water mark
-  lazily, so a peak can read a little below a steady sample.
-- Each run ends with SIGINT (SIGKILL after 10 s, reported as a hang) and then checks that none of
-  the programs, maps or links the variant held is still loaded; a leak fails the run.
+- **Placement**: {pl.get('note') or 'not recorded'}. On the variant's CPU nothing else of ours runs;
+  its stdout goes to a file on tmpfs, which the harness reads only before the load (to time the
+  header and the first event, polling every 0.2 ms) and after it (to count the load's lines): no
+  per-line work competes with a variant during a storm. Pinned to one CPU, a Go runtime sizes
+  GOMAXPROCS to 1, as it would under taskset.
+- **Rounds**: each round runs every variant once, and the baseline (the workload with nothing
+  attached) takes its turn in the same rotation, so a slow period spreads over all of them; a
+  figure that subtracts a yardstick (the baseline, the floor) subtracts the same round's.
+- **Stopping**: SIGINT, SIGKILL after 10 s (reported as a hang); then none of the programs, maps
+  or links the variant held may still be loaded, or the run fails as a leak.
+{method}
 """
+
+
+def summary_text(doc: dict) -> str:
+    """What differs between the frameworks and what does not, from the figures themselves."""
+    lines = ["## In a minute\n"]
+    fw = [v for v in doc["variants"] if v.get("role") != "reference" and v["status"] == "ok"]
+    if not fw:
+        return "## In a minute\n\nNo framework variant was measured in this run.\n"
+    for prog in PROGRAMS:
+        for key in ("first_event_ms", "peak_rss_kib", "added_ns_per_op", "max_sustainable_rate", "kernel_ns_per_event"):
+            m = BY_KEY[key]
+            stats = {v["name"]: ((v.get("runtime") or {}).get(prog) or {}).get("summary", {}).get(key) for v in fw}
+            stats = {k: st for k, st in stats.items() if st}
+            if len(stats) < 2:
+                continue
+            order = sorted(stats, key=lambda k: stats[k]["median"], reverse=m.better == "higher")
+            best, worst = stats[order[0]], stats[order[-1]]
+            tied = [k for k in order if agree(stats[k], best)]
+            val = lambda k: f"{fmt(stats[k]['median'] * m.scale, m.digits)}"  # noqa: E731
+            if len(tied) == len(order):
+                lines.append(f"- {prog}, {m.label.lower()}: **no difference** beyond the spread "
+                             f"({val(order[0])}–{val(order[-1])} {m.shown_unit or m.unit}).")
+            else:
+                rest = [k for k in order if k not in tied]
+                lines.append(f"- {prog}, {m.label.lower()}: best {', '.join(tied)} ({val(order[0])} {m.shown_unit or m.unit}); "
+                             f"{', '.join(f'{k} {val(k)}' for k in rest)}"
+                             f" (×{worst['median'] / best['median']:.1f} at the far end)." if best["median"] else ".")
+    return "\n".join(lines) + "\n"
 
 
 def write_report(doc: dict, out: Path) -> list[Path]:

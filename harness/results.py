@@ -1,4 +1,9 @@
-"""The results document: machine metadata, and atomic writes that Ctrl-C cannot tear."""
+"""The results document: typed at its boundary, raw samples stored, summaries computed on load,
+machine metadata, and atomic writes that Ctrl-C cannot tear.
+
+results.json holds what was measured and nothing derived: every median, spread and agreement
+flag is computed from the samples when the document is loaded (`Results.view()`), so a change
+to the statistics never needs a new run. docs/results.md describes every field."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,11 +14,13 @@ import signal
 import subprocess
 import tempfile
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from . import metrics
 from .env import REPO
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _first(path: str, prefix: str) -> str | None:
@@ -32,6 +39,7 @@ def machine() -> dict:
     dirty = subprocess.run(["git", "status", "--porcelain", "--", "harness", "variants", "bpf"],
                            cwd=REPO, capture_output=True, text=True).stdout.strip()
     return {
+        "hostname": platform.node(),
         "kernel": platform.release(),
         "arch": platform.machine(),
         "cpu": _first("/proc/cpuinfo", "model name"),
@@ -42,6 +50,148 @@ def machine() -> dict:
         "harness_commit": (commit or "unknown") + ("+dirty" if dirty else ""),
         "python": platform.python_version(),
     }
+
+
+@dataclass
+class Sample:
+    """One run of one program: every figure it measured (metrics.METRICS keys), or why not."""
+    round: int = 0
+    ok: bool = False
+    error: str | None = None
+    hang: bool = False
+    leaked: list[str] = field(default_factory=list)
+    exit_code: int | None = None
+    figures: dict[str, float | None] = field(default_factory=dict)
+    programs: list[dict] = field(default_factory=list)  # per BPF program, as the kernel reports it
+    maps: list[dict] = field(default_factory=list)
+    sweep: list[dict] = field(default_factory=list)     # one point per paced rate
+    max_rate_bound: str | None = None                   # "workload" when even unpaced lost nothing
+    noise: dict = field(default_factory=dict)           # what else the machine did during the run
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Sample":
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+
+
+@dataclass
+class ProgramRun:
+    status: str
+    reason: str | None
+    samples: list[Sample]
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "reason": self.reason, "samples": [s.to_json() for s in self.samples]}
+
+    @classmethod
+    def from_json(cls, d: dict) -> "ProgramRun":
+        return cls(d["status"], d.get("reason"), [Sample.from_json(s) for s in d.get("samples", [])])
+
+    def summary(self) -> dict:
+        return metrics.summarize_samples([s.to_json() for s in self.samples])
+
+
+@dataclass
+class VariantResult:
+    name: str
+    status: str
+    reason: str | None = None
+    language: str | None = None
+    role: str = "framework"
+    framework: dict = field(default_factory=dict)
+    libbpf: str | None = None
+    toolchains: list[str] = field(default_factory=list)
+    emits_events: bool = True
+    build: dict = field(default_factory=dict)
+    elf: dict = field(default_factory=dict)
+    runtime: dict[str, ProgramRun] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d["runtime"] = {p: r.to_json() for p, r in self.runtime.items()}
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "VariantResult":
+        known = {k: d[k] for k in cls.__dataclass_fields__ if k in d and d[k] is not None}
+        known["runtime"] = {p: ProgramRun.from_json(r) for p, r in (d.get("runtime") or {}).items()}
+        return cls(**known)
+
+
+@dataclass
+class Results:
+    machine: dict
+    config: dict
+    variants: list[VariantResult]
+    toolchains: dict = field(default_factory=dict)
+    placement: dict = field(default_factory=dict)        # which CPU ran what
+    baseline: dict[str, list[dict]] = field(default_factory=dict)  # program -> the workload, nothing attached
+    noise: dict = field(default_factory=dict)            # the machine before and during the run
+    migrated_from: int | None = None
+
+    def to_json(self) -> dict:
+        d = {"schema_version": SCHEMA_VERSION, **asdict(self)}
+        d["variants"] = [v.to_json() for v in self.variants]
+        if self.migrated_from is None:
+            d.pop("migrated_from")
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict) -> "Results":
+        version = d.get("schema_version")
+        migrated = None
+        if version == 1:
+            d, migrated = migrate_v1(d), 1
+        elif version != SCHEMA_VERSION:
+            raise ValueError(f"schema_version {version!r} is not {SCHEMA_VERSION} (nor 1, which is migrated)")
+        return cls(
+            machine=d.get("machine") or {}, config=d.get("config") or {},
+            variants=[VariantResult.from_json(v) for v in d.get("variants", [])],
+            toolchains=d.get("toolchains") or {}, placement=d.get("placement") or {},
+            baseline=d.get("baseline") or {}, noise=d.get("noise") or {},
+            migrated_from=d.get("migrated_from", migrated),
+        )
+
+    def view(self) -> dict:
+        """The document as the report reads it: the JSON plus summaries computed from the samples."""
+        doc = self.to_json()
+        for v, obj in zip(doc["variants"], self.variants):
+            for prog, run in obj.runtime.items():
+                v["runtime"][prog]["summary"] = run.summary()
+        doc["baseline_summary"] = {
+            prog: {k: metrics.summarize([s.get(k) for s in samples]) for k in ("ns_per_op", "rate")}
+            for prog, samples in self.baseline.items()
+        }
+        return doc
+
+
+# v1 kept every figure at the top of a sample; its kernel ns per event was taken during an
+# unpaced storm (a different regime from v2's fixed rate), so it is not carried over.
+_V1_FIGURES = ("ready_ms", "first_event_ms", "peak_rss_kib", "steady_rss_kib", "user_cpu_ms", "sys_cpu_ms",
+               "drops", "cpu_ns_per_event")
+
+
+def migrate_v1(doc: dict) -> dict:
+    doc = json.loads(json.dumps(doc))
+    warmup = (doc.get("config") or {}).get("warmup", 0)
+    for v in doc.get("variants", []):
+        for run in (v.get("runtime") or {}).values():
+            run.pop("summary", None)
+            new = []
+            for i, s in enumerate(run.get("samples", [])):
+                figures = {k: s.get(k) for k in _V1_FIGURES}
+                if s.get("received") is not None and s.get("opens"):
+                    figures["delivered_pct"] = 100.0 * s["received"] / s["opens"]
+                new.append({"round": warmup + i, "ok": s.get("ok", False), "error": s.get("error"),
+                            "hang": s.get("hang", False), "leaked": s.get("leaked", []),
+                            "exit_code": s.get("exit_code"), "figures": figures,
+                            "programs": s.get("programs", []), "maps": s.get("maps", [])})
+            run["samples"] = new
+    doc["schema_version"] = SCHEMA_VERSION
+    doc["migrated_from"] = 1
+    return doc
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -58,6 +208,23 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(directory: Path) -> str | None:
+    """Why results cannot be written into directory (None when they can): found before a run,
+    not after it."""
+    d = directory
+    while not d.exists():
+        d = d.parent
+    if not d.is_dir():
+        return f"{d} is not a directory"
+    try:
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".probe-")
+    except OSError as e:
+        return f"cannot write to {d}: {e.strerror}"
+    os.close(fd)
+    os.unlink(tmp)
+    return None
 
 
 @contextmanager
@@ -77,8 +244,14 @@ def dumps(doc: dict) -> str:
     return json.dumps(doc, indent=1, sort_keys=False) + "\n"
 
 
-def load(path: Path) -> dict:
-    doc = json.loads(path.read_text())
-    if doc.get("schema_version") != SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema_version {doc.get('schema_version')} is not {SCHEMA_VERSION}")
-    return doc
+def load(path: Path) -> Results:
+    try:
+        doc = json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not JSON: {e}") from None
+    try:
+        return Results.from_json(doc)
+    except (KeyError, TypeError) as e:
+        raise ValueError(f"{path}: not a results document: {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None

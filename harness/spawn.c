@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * spawn FD PROGRAM [ARG...]: run PROGRAM as the only child of this small process and report
- * on FD, first "pid N" once it is started, then "exit STATUS MAXRSS_KIB UTIME_US STIME_US"
- * from wait4() once it has ended.
+ * spawn [-a CPU] FD PROGRAM [ARG...]: run PROGRAM as the only child of this small process and
+ * report on FD, first "pid N" once it is started, then "exit STATUS MAXRSS_KIB UTIME_US STIME_US"
+ * from wait4() once it has ended. With -a, PROGRAM runs pinned to that CPU from its first
+ * instruction (so a Go runtime sizes GOMAXPROCS for it, as it would under taskset).
  *
  * Why not let Python fork the variant itself: Linux keeps a process's peak RSS across exec
  * (the forked image's high-water mark is folded into ru_maxrss), so every child of the
@@ -11,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +27,16 @@ int main(int argc, char **argv)
 	struct rusage ru;
 	FILE *report;
 	int status;
+	int cpu = -1;
 	pid_t pid;
 
+	if (argc > 3 && strcmp(argv[1], "-a") == 0) {
+		cpu = atoi(argv[2]);
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "spawn: usage: spawn FD PROGRAM [ARG...]\n");
+		fprintf(stderr, "spawn: usage: spawn [-a CPU] FD PROGRAM [ARG...]\n");
 		return 2;
 	}
 	report = fdopen(atoi(argv[1]), "w");
@@ -46,6 +54,16 @@ int main(int argc, char **argv)
 	if (pid == 0) {
 		fclose(report);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set)) {
+				fprintf(stderr, "spawn: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+				_exit(127);
+			}
+		}
 		execv(argv[2], argv + 2);
 		fprintf(stderr, "%s: cannot execute: %s\n", argv[2], strerror(errno));
 		_exit(127);

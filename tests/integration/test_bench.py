@@ -28,26 +28,73 @@ def test_quick_benchmark_of_c_libbpf_measures_every_figure(tmp_path):
     out, _ = p.communicate(timeout=600)
     assert p.returncode == 0, out
     doc = json.loads((tmp_path / "results.json").read_text())
-    assert doc["schema_version"] == 1 and doc["machine"]["kernel"]
+    assert doc["schema_version"] == 2 and doc["machine"]["kernel"] and doc["machine"]["hostname"]
+    assert doc["placement"]["note"]
+    if os.cpu_count() >= 2:
+        assert doc["placement"]["variant_cpu"] != doc["placement"]["workload_cpu"]
     (entry,) = doc["variants"]
     assert entry["status"] == "ok", entry.get("reason")
+    cfg = doc["config"]
     for prog in ("hello", "opensnoop"):
+        assert len(doc["baseline"][prog]) == 2 and all(b["ns_per_op"] > 0 for b in doc["baseline"][prog])
         rt = entry["runtime"][prog]
         assert rt["status"] == "ok" and len(rt["samples"]) == 2
         for s in rt["samples"]:
-            assert s["ready_ms"] > 0 and s["first_event_ms"] >= s["ready_ms"]
-            assert s["peak_rss_kib"] > 0 and s["received"] > 0 and s["drops"] is not None
-            assert s["cpu_ns_per_event"] > 0 and s["kernel_ns_per_event"] > 0
+            f = s["figures"]
+            assert f["ready_ms"] > 0 and f["first_event_ms"] >= f["ready_ms"]
+            assert f["peak_rss_kib"] > 0 and f["drops"] is not None
+            assert f["delivered_pct"] > 0 and f["cpu_ns_per_event"] > 0 and f["kernel_ns_per_event"] > 0
+            assert f["workload_ns_per_op"] > 0 and f["added_ns_per_op"] is not None
+            assert f["max_sustainable_rate"] >= cfg["kernel_rate"]
+            # The sweep starts at the fixed rate and every step sent what its rate and length ask.
+            assert s["sweep"][0]["offered_rate"] == cfg["kernel_rate"]
+            assert s["sweep"][0]["sent"] == int(cfg["kernel_rate"] * cfg["kernel_step_s"])
+            assert all(0 <= p["delivered_frac"] <= 1 for p in s["sweep"])
+            assert s["noise"]["window_s"] > 0 and s["noise"]["other_cpu_pct"] >= 0
             assert s["leaked"] == [] and not s["hang"]
             assert all(p["verified_insns"] > 0 for p in s["programs"])
-        assert rt["summary"]["first_event_ms"]["n"] == 2
     names = {p["name"] for p in entry["runtime"]["opensnoop"]["samples"][0]["programs"]}
     assert names == {"enter_open", "enter_openat", "exit_open", "exit_openat"}
     assert [o["path"] for o in entry["elf"]["opensnoop"]["objects"]] == ["build/opensnoop.bpf.o"]
     for name in ("build.md", "size.md", "elf.md", "kernel.md", "startup.md", "memory.md", "throughput.md",
-                 "README.md", "startup.png", "memory.png", "kernel_ns.png"):
+                 "overhead.md", "README.md", "startup.png", "memory.png", "kernel_ns.png", "rates.png"):
         assert (tmp_path / name).stat().st_size > 0, name
     assert "c-libbpf" in (tmp_path / "startup.md").read_text()
+
+
+def test_a_subset_run_leaves_the_reference_results_alone():
+    require(C, "open")
+    before = {p.name: p.stat().st_mtime_ns for p in (REPO / "results").iterdir()}
+    p = subprocess.run([sys.executable, "-m", "harness", "bench", "c-libbpf", "--quick", "--no-clean-build"],
+                       cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "scratch-results" in p.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in (REPO / "results").iterdir()} == before
+
+
+def test_an_unwritable_results_folder_is_refused_before_anything_runs(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    p = subprocess.run([sys.executable, "-m", "harness", "bench", "c-libbpf", "--quick", "--out", str(blocker / "out")],
+                       cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1 and p.stdout == ""
+    assert p.stderr.count("\n") == 1 and "results cannot be written" in p.stderr
+
+
+def test_build_of_an_unknown_variant_fails():
+    p = subprocess.run([sys.executable, "-m", "harness", "build", "nosuch"], cwd=REPO, capture_output=True, text=True)
+    assert p.returncode == 2 and "no such variant: nosuch" in p.stderr
+
+
+def test_compare_of_a_run_with_itself_agrees(tmp_path):
+    require(C, "open")
+    p = bench(tmp_path)
+    p.communicate(timeout=600)
+    src = tmp_path / "results.json"
+    c = subprocess.run([sys.executable, "-m", "harness", "compare", str(src), str(src)], cwd=REPO,
+                       capture_output=True, text=True)
+    assert c.returncode == 0, c.stdout + c.stderr
+    assert "0 differ" in c.stdout and "c-libbpf" in c.stdout
 
 
 def test_stats_setting_is_restored(tmp_path):
@@ -69,7 +116,7 @@ def test_sigkill_mid_run_leaves_nothing_attached(variant, run):
 
 def test_ctrl_c_keeps_previous_results_and_nothing_loaded(tmp_path):
     require(C, "open")
-    previous = '{"schema_version": 1, "marker": "previous"}\n'
+    previous = '{"schema_version": 2, "marker": "previous"}\n'
     (tmp_path / "results.json").write_text(previous)
     stats_before = kernel.STATS_SYSCTL.read_text()
     p = bench(tmp_path, "--runs", "50", start_new_session=True)

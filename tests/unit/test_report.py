@@ -1,27 +1,28 @@
 """Statistics and rendering on recorded samples: the tables must match the golden files.
 
+recorded-v2.json is a real quick run of c-libbpf and the floor (schema 2) plus a failed and an
+unavailable variant; recorded-v1.json is a schema-1 document, read through the migration.
 Regenerate the golden files after a deliberate change to the tables with
 `UPDATE_GOLDEN=1 pytest tests/unit/test_report.py` and review the diff."""
-import json
 import os
 from pathlib import Path
 
 import pytest
 
 from harness import report
-from harness.metrics import summarize_samples
+from harness.results import Results, load
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 
 
+def recorded(version: int = 2) -> Results:
+    return load(HERE / "fixtures" / f"recorded-v{version}.json")
+
+
 def recorded_doc() -> dict:
-    """The recorded samples, summarised as the benchmark does."""
-    doc = json.loads((HERE / "fixtures" / "recorded-samples.json").read_text())
-    for v in doc["variants"]:
-        for rt in (v.get("runtime") or {}).values():
-            rt["summary"] = summarize_samples(rt["samples"])
-    return doc
+    """The recorded samples, summarised on load as the report sees them."""
+    return recorded().view()
 
 
 @pytest.mark.parametrize("name", sorted(report.TABLES))
@@ -33,21 +34,43 @@ def test_tables_match_golden(name):
     assert text == golden.read_text()
 
 
-def test_readme_names_machine_and_method():
+def test_readme_names_machine_placement_and_method():
     text = report.render_readme(recorded_doc())
     assert "Intel(R) Xeon(R) Test CPU" in text
-    assert "3 measured runs" in text
-    assert "| broken             | failed      | opensnoop: exited before ready" in text
+    assert "2 measured runs" in text
+    assert "the variant alone on CPU 1" in text
+    assert "| broken              | failed      | opensnoop: exited before ready" in text
 
 
-def test_unmeasured_is_never_zero():
-    text = report.startup_table(recorded_doc())
-    row = next(line for line in text.splitlines() if line.startswith("| broken"))
-    assert " 0 " not in row and "failed" in row
+def _cells(text: str, variant: str) -> list[str]:
+    row = next(line for line in text.splitlines() if line.startswith(f"| {variant} "))
+    return [c.strip() for c in row.strip("|").split("|")]
 
 
-def test_relative_column_is_against_the_best():
+def test_a_failed_variant_shows_no_figure_and_says_why():
+    cells = _cells(report.startup_table(recorded_doc()).split("## opensnoop")[1], "broken")
+    assert cells[1:3] == ["not measured", "not measured"]
+    assert cells[-1].startswith("failed: exited before ready")
+
+
+def test_the_floor_says_why_it_has_no_event_figures():
+    cells = _cells(report.throughput_table(recorded_doc()).split("## opensnoop")[1], "floor *(reference)*")
+    assert "not measured: no events by design" in cells
+
+
+def test_relative_column_is_against_the_best_in_its_direction():
     assert report.relative({"a": 10.0, "b": 25.0, "c": None}) == {"a": "1.00", "b": "2.50", "c": "-"}
+    assert report.relative({"a": 10.0, "b": 25.0}, better="higher") == {"a": "0.40", "b": "1.00"}
+    assert report.relative({"ref": 1.0, "a": 10.0}, exclude={"ref"}) == {"ref": "0.10", "a": "1.00"}
+
+
+def test_a_difference_inside_the_spread_is_marked_as_none():
+    doc = recorded_doc()
+    opensnoop = lambda name: next(v for v in doc["variants"] if v["name"] == name)["runtime"]["opensnoop"]  # noqa: E731
+    a, b = opensnoop("c-libbpf"), opensnoop("floor")
+    b["summary"]["peak_rss_kib"] = dict(a["summary"]["peak_rss_kib"], median=a["summary"]["peak_rss_kib"]["median"] * 1.05)
+    rel = report._relative_cells(doc, "opensnoop", report.BY_KEY["peak_rss_kib"])
+    assert rel["c-libbpf"] == "1.00" and rel["floor"].endswith("≈")
 
 
 def test_unstable_figure_is_flagged():
@@ -57,5 +80,22 @@ def test_unstable_figure_is_flagged():
 
 def test_plots_render_as_png():
     plots = report.render_plots(recorded_doc())
-    assert set(plots) == {"startup.png", "memory.png", "kernel_ns.png"}
+    assert set(plots) == {"startup.png", "memory.png", "overhead.png", "max_rate.png", "kernel_ns.png", "rates.png"}
     assert all(data.startswith(b"\x89PNG") for data in plots.values())
+
+
+def test_schema_1_is_migrated_and_renders():
+    res = recorded(1)
+    assert res.migrated_from == 1
+    doc = res.view()
+    alpha = next(v for v in doc["variants"] if v["name"] == "alpha")["runtime"]["opensnoop"]["summary"]
+    assert alpha["ready_ms"]["n"] == 3 and alpha["kernel_ns_per_event"] is None
+    for fn in report.TABLES.values():
+        fn(doc)
+    assert "migrated from schema version 1" in report.render_readme(doc)
+
+
+def test_results_round_trip_through_json():
+    res = recorded()
+    again = Results.from_json(res.to_json())
+    assert again.to_json() == res.to_json()
