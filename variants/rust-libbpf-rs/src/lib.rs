@@ -1,18 +1,20 @@
-//! What `hello` and `opensnoop` share: the stop conditions, libbpf's log, attaching, the
-//! ring-buffer loop and the exit report. Each binary keeps its own skeleton, event layout and
-//! output format.
+//! What `hello` and `opensnoop` share: the command line, the stop conditions, libbpf's log,
+//! attaching, decoding and streaming the events, and the exit report. Each binary keeps its own
+//! skeleton and output format.
+
+pub mod cli;
 
 use std::cell::{Cell, RefCell};
-use std::fmt::Display;
+use std::env;
 use std::io::{self, BufWriter, StdoutLock, Write};
 use std::process::ExitCode;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use libbpf_rs::{ErrorKind, Link, MapCore, Object, PrintLevel, RingBufferBuilder};
+use plain::Plain;
 use signal_hook::consts::{SIGINT, SIGTERM};
 
 /// Upper bound on one ring-buffer wait: the longest a stop can go unnoticed when its signal
@@ -40,7 +42,8 @@ impl Stop {
         }
         Ok(Self {
             signalled,
-            deadline: duration.map(|d| Instant::now() + d),
+            // A deadline past what Instant can hold is no deadline at all.
+            deadline: duration.and_then(|d| Instant::now().checked_add(d)),
         })
     }
 
@@ -63,12 +66,14 @@ impl Stop {
     }
 }
 
-/// libbpf prints nothing unless asked (`-v`), so that stderr carries only our own lines.
-pub fn set_libbpf_log(verbose: bool) {
+/// libbpf prints nothing, so that stderr carries only our own lines, unless `LIBBPF_VERBOSE` is
+/// set: then its warnings, as in c-libbpf.
+pub fn quiet_libbpf() {
     fn to_stderr(_level: PrintLevel, msg: String) {
         eprint!("{msg}");
     }
-    libbpf_rs::set_print(verbose.then_some((PrintLevel::Debug, to_stderr as _)));
+    let verbose = env::var_os("LIBBPF_VERBOSE").is_some();
+    libbpf_rs::set_print(verbose.then_some((PrintLevel::Warn, to_stderr as _)));
 }
 
 /// Names the usual cause of a failed load in the one error line.
@@ -180,37 +185,22 @@ pub fn report(program: &str, result: Result<(u64, u64)>) -> ExitCode {
     }
 }
 
-/// Reports a command-line error with the usage in one line; exit code 2, as getopt tools do.
-pub fn usage_error(program: &str, usage: &str, err: lexopt::Error) -> ExitCode {
-    eprintln!("{program}: {err} (usage: {usage})");
-    ExitCode::from(2)
+/// A ring-buffer record as the event type libbpf-cargo generated from the object's BTF. The
+/// records are 8-byte aligned, so this borrows the record instead of copying it.
+pub fn read_event<T: Plain>(record: &[u8]) -> io::Result<&T> {
+    plain::from_bytes(record).map_err(|err| {
+        io::Error::other(format!(
+            "a ring-buffer record of {} bytes does not hold a {} ({err:?})",
+            record.len(),
+            std::any::type_name::<T>()
+        ))
+    })
 }
 
-/// Parses the value of option `-{opt}`, naming the option if it does not parse.
-pub fn parse_value<T>(parser: &mut lexopt::Parser, opt: char) -> Result<T, lexopt::Error>
-where
-    T: FromStr<Err: Display>,
-{
-    let value = parser.value()?;
-    let text = value.to_string_lossy();
-    text.parse()
-        .map_err(|err| format!("-{opt} {text}: {err}").into())
-}
-
-/// Parses `-d SECONDS`: a whole number of seconds, at least 1.
-pub fn parse_duration(parser: &mut lexopt::Parser) -> Result<Duration, lexopt::Error> {
-    match parse_value(parser, 'd')? {
-        0 => Err("-d 0: wants at least 1 second".into()),
-        secs => Ok(Duration::from_secs(secs)),
-    }
-}
-
-/// The bytes of a fixed-size C string field up to its first NUL.
-pub fn c_str(field: &[u8]) -> &[u8] {
-    field.split(|&b| b == 0).next().unwrap_or(field)
-}
-
-/// A native-endian `u32` at `offset`; the caller has checked the record's length.
-pub fn u32_at(data: &[u8], offset: usize) -> u32 {
-    u32::from_ne_bytes(data[offset..offset + 4].try_into().expect("4 bytes"))
+/// The bytes of a fixed-size C string field up to its first NUL. libbpf-cargo gives C's `char`
+/// as `i8`; the output wants the bytes as they are.
+pub fn c_str(field: &[i8]) -> &[u8] {
+    // SAFETY: i8 and u8 have the same size and alignment and every bit pattern is valid for both.
+    let bytes = unsafe { std::slice::from_raw_parts(field.as_ptr().cast::<u8>(), field.len()) };
+    bytes.split(|&b| b == 0).next().unwrap_or(bytes)
 }

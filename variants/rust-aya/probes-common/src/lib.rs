@@ -1,6 +1,9 @@
-//! The event layouts SPEC.md fixes, shared by the eBPF programs and userspace.
-//! Field for field the structs of `bpf/events.h`; the size checks below hold both sides to it.
+//! The event layouts of docs/programs.md, shared by the eBPF programs and userspace: field for
+//! field the structs of `bpf/events.h`, which the C-family variants use. The checks at the end
+//! hold both sides to that layout.
 #![no_std]
+
+use core::mem::{offset_of, size_of};
 
 pub const TASK_COMM_LEN: usize = 16;
 pub const HELLO_MSG_LEN: usize = 12;
@@ -8,6 +11,7 @@ pub const FNAME_LEN: usize = 256;
 pub const RINGBUF_BYTES: usize = 256 * 1024;
 pub const START_ENTRIES: usize = 10240;
 
+/// `struct hello_event`.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct HelloEvent {
@@ -17,6 +21,7 @@ pub struct HelloEvent {
     pub message: [u8; HELLO_MSG_LEN],
 }
 
+/// `struct open_event`.
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct OpenEvent {
@@ -30,7 +35,27 @@ pub struct OpenEvent {
     pub fname: [u8; FNAME_LEN],
 }
 
-// sizeof(struct hello_event) and sizeof(struct open_event) on x86_64 and BPF alike.
-const _: () = assert!(size_of::<HelloEvent>() == 36);
-const _: () = assert!(size_of::<OpenEvent>() == 304);
-const _: () = assert!(core::mem::offset_of!(OpenEvent, comm) == 28);
+// SAFETY: repr(C) structs of integers and byte arrays: any bytes are a valid value.
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for HelloEvent {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for OpenEvent {}
+
+// The offsets and sizes of bpf/events.h, the same on x86_64 and BPF.
+const _: () = {
+    assert!(offset_of!(HelloEvent, pid) == 0);
+    assert!(offset_of!(HelloEvent, uid) == 4);
+    assert!(offset_of!(HelloEvent, comm) == 8);
+    assert!(offset_of!(HelloEvent, message) == 24);
+    assert!(size_of::<HelloEvent>() == 36);
+
+    assert!(offset_of!(OpenEvent, ts_ns) == 0);
+    assert!(offset_of!(OpenEvent, pid) == 8);
+    assert!(offset_of!(OpenEvent, tid) == 12);
+    assert!(offset_of!(OpenEvent, uid) == 16);
+    assert!(offset_of!(OpenEvent, ret) == 20);
+    assert!(offset_of!(OpenEvent, flags) == 24);
+    assert!(offset_of!(OpenEvent, comm) == 28);
+    assert!(offset_of!(OpenEvent, fname) == 44);
+    assert!(size_of::<OpenEvent>() == 304);
+};

@@ -3,58 +3,29 @@
 use std::io::{self, Write};
 use std::mem::MaybeUninit;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use common::{Out, Stop, c_str, u32_at};
+use common::cli::{self, Args, Program};
+use common::{Out, Stop, c_str};
 use libbpf_rs::skel::{OpenSkel as _, Skel as _, SkelBuilder as _};
 
 mod skel {
     include!(concat!(env!("OUT_DIR"), "/hello.skel.rs"));
 }
 
-const USAGE: &str = "hello [-d SECONDS] [-v]";
+use skel::types::hello_event;
 
-/// `struct hello_event` in bpf/events.h: pid, uid, comm[16], message[12].
-const EVENT_SIZE: usize = 36;
-
-struct Args {
-    duration: Option<Duration>,
-    verbose: bool,
-}
-
-fn parse_args() -> Result<Args, lexopt::Error> {
-    use lexopt::prelude::*;
-
-    let mut args = Args {
-        duration: None,
-        verbose: false,
-    };
-    let mut parser = lexopt::Parser::from_env();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('d') => args.duration = Some(common::parse_duration(&mut parser)?),
-            Short('v') => args.verbose = true,
-            Short('h') | Long("help") => {
-                println!("usage: {USAGE}");
-                std::process::exit(0);
-            }
-            _ => return Err(arg.unexpected()),
-        }
-    }
-    Ok(args)
-}
+// SAFETY: a repr(C) struct of integers and byte arrays, valid for any bytes.
+unsafe impl plain::Plain for hello_event {}
 
 fn main() -> ExitCode {
-    match parse_args() {
-        Ok(args) => common::report("hello", run(&args)),
-        Err(err) => common::usage_error("hello", USAGE, err),
-    }
+    let args = cli::parse(Program::Hello);
+    common::report(Program::Hello.name(), run(&args))
 }
 
 fn run(args: &Args) -> Result<(u64, u64)> {
     let stop = Stop::install(args.duration)?;
-    common::set_libbpf_log(args.verbose);
+    common::quiet_libbpf();
 
     let mut object = MaybeUninit::uninit();
     let open_skel = skel::HelloSkelBuilder::default()
@@ -74,13 +45,11 @@ fn run(args: &Args) -> Result<(u64, u64)> {
     Ok((events, drops))
 }
 
-fn print(out: &mut Out<'_>, data: &[u8]) -> io::Result<()> {
-    if data.len() < EVENT_SIZE {
-        return Ok(());
-    }
-    write!(out, "{}\t{}\t", u32_at(data, 0), u32_at(data, 4))?;
-    out.write_all(c_str(&data[8..24]))?;
+fn print(out: &mut Out<'_>, record: &[u8]) -> io::Result<()> {
+    let e: &hello_event = common::read_event(record)?;
+    write!(out, "{}\t{}\t", e.pid, e.uid)?;
+    out.write_all(c_str(&e.comm))?;
     out.write_all(b"\t")?;
-    out.write_all(c_str(&data[24..36]))?;
+    out.write_all(c_str(&e.message))?;
     out.write_all(b"\n")
 }

@@ -2,88 +2,30 @@
 
 use std::io::{self, Write};
 use std::mem::MaybeUninit;
-use std::os::unix::ffi::OsStringExt as _;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use common::{Out, Stop, c_str, u32_at};
+use common::cli::{self, Args, Program};
+use common::{Out, Stop, c_str};
 use libbpf_rs::skel::{OpenSkel as _, Skel as _, SkelBuilder as _};
 
 mod skel {
     include!(concat!(env!("OUT_DIR"), "/opensnoop.skel.rs"));
 }
 
-const USAGE: &str = "opensnoop [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS] [-v]";
+use skel::types::open_event;
 
-/// `struct open_event` in bpf/events.h: ts_ns, pid, tid, uid, ret, flags, comm[16], fname[256].
-const PID: usize = 8;
-const RET: usize = 20;
-const COMM: usize = 28;
-const FNAME: usize = 44;
-const EVENT_SIZE: usize = FNAME + 256;
-
-struct Args {
-    pid: u32,
-    uid: u32,
-    failed: bool,
-    name: Option<Vec<u8>>,
-    duration: Option<Duration>,
-    verbose: bool,
-}
-
-fn parse_args() -> Result<Args, lexopt::Error> {
-    use lexopt::prelude::*;
-
-    let mut args = Args {
-        pid: 0,
-        uid: u32::MAX,
-        failed: false,
-        name: None,
-        duration: None,
-        verbose: false,
-    };
-    let mut parser = lexopt::Parser::from_env();
-    while let Some(arg) = parser.next()? {
-        match arg {
-            Short('p') => args.pid = common::parse_value(&mut parser, 'p')?,
-            // -1 (every user) is the BPF side's u32::MAX.
-            Short('u') => args.uid = parse_uid(&mut parser)?,
-            Short('x') => args.failed = true,
-            Short('n') => args.name = Some(parser.value()?.into_vec()),
-            Short('d') => args.duration = Some(common::parse_duration(&mut parser)?),
-            Short('v') => args.verbose = true,
-            Short('h') | Long("help") => {
-                println!("usage: {USAGE}");
-                std::process::exit(0);
-            }
-            _ => return Err(arg.unexpected()),
-        }
-    }
-    Ok(args)
-}
-
-/// `-u UID`, where -1 (every user, the default) is the BPF side's `u32::MAX`.
-fn parse_uid(parser: &mut lexopt::Parser) -> Result<u32, lexopt::Error> {
-    match common::parse_value::<i64>(parser, 'u')? {
-        -1 => Ok(u32::MAX),
-        uid => u32::try_from(uid)
-            .ok()
-            .filter(|&uid| uid != u32::MAX)
-            .ok_or_else(|| format!("-u {uid}: wants a user id, or -1 for every user").into()),
-    }
-}
+// SAFETY: a repr(C) struct of integers and byte arrays, valid for any bytes.
+unsafe impl plain::Plain for open_event {}
 
 fn main() -> ExitCode {
-    match parse_args() {
-        Ok(args) => common::report("opensnoop", run(&args)),
-        Err(err) => common::usage_error("opensnoop", USAGE, err),
-    }
+    let args = cli::parse(Program::Opensnoop);
+    common::report(Program::Opensnoop.name(), run(&args))
 }
 
 fn run(args: &Args) -> Result<(u64, u64)> {
     let stop = Stop::install(args.duration)?;
-    common::set_libbpf_log(args.verbose);
+    common::quiet_libbpf();
 
     let mut object = MaybeUninit::uninit();
     let mut open_skel = skel::OpensnoopSkelBuilder::default()
@@ -94,8 +36,9 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         .rodata_data
         .as_deref_mut()
         .context("the BPF object has no read-only data for the filters")?;
-    rodata.targ_tgid = args.pid;
-    rodata.targ_uid = args.uid;
+    // The BPF side's "every process" and "every user".
+    rodata.targ_tgid = args.pid.unwrap_or(0);
+    rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
     rodata.targ_failed = args.failed;
     let skel = open_skel.load().map_err(common::load_error)?;
     let links = common::attach_all(skel.object())?;
@@ -106,33 +49,23 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         links,
         "PID\tCOMM\tFD\tERR\tPATH",
         &stop,
-        |out, data| print(out, data, name),
+        |out, record| print(out, record, name),
     )?;
     let drops = skel.maps.bss_data.as_ref().map_or(0, |bss| bss.drops);
     Ok((events, drops))
 }
 
-fn print(out: &mut Out<'_>, data: &[u8], name: Option<&[u8]>) -> io::Result<()> {
-    if data.len() < EVENT_SIZE {
+fn print(out: &mut Out<'_>, record: &[u8], name: Option<&[u8]>) -> io::Result<()> {
+    let e: &open_event = common::read_event(record)?;
+    let comm = c_str(&e.comm);
+    // -n NAME: a substring of comm, matched here as in libbpf-tools.
+    if name.is_some_and(|name| !comm.windows(name.len()).any(|w| w == name)) {
         return Ok(());
     }
-    let comm = c_str(&data[COMM..FNAME]);
-    if name.is_some_and(|name| !contains(comm, name)) {
-        return Ok(());
-    }
-    let ret = u32_at(data, RET) as i32;
-    let (fd, err) = if ret >= 0 {
-        (i64::from(ret), 0)
-    } else {
-        (-1, -i64::from(ret))
-    };
-    write!(out, "{}\t", u32_at(data, PID))?;
+    let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
+    write!(out, "{}\t", e.pid)?;
     out.write_all(comm)?;
     write!(out, "\t{fd}\t{err}\t")?;
-    out.write_all(c_str(&data[FNAME..EVENT_SIZE]))?;
+    out.write_all(c_str(&e.fname))?;
     out.write_all(b"\n")
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|w| w == needle)
 }

@@ -1,12 +1,14 @@
-//! opensnoop: one line per open/openat, from the syscalls enter/exit tracepoints.
+//! opensnoop: one line per open()/openat(), from the syscall enter and exit tracepoints.
 
-use std::io::Write as _;
+use std::io::{self, Write as _};
+use std::process::ExitCode;
 
+use anyhow::Result;
 use aya::{EbpfLoader, include_bytes_aligned};
-use probes::{Args, Signals, c_str, parse_seconds, parse_value, read_event};
+use probes::cli::{self, Args, Program};
+use probes::{Out, Stop, c_str};
 use probes_common::OpenEvent;
 
-const USAGE: &str = "usage: opensnoop [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]";
 static OBJECT: &[u8] = include_bytes_aligned!(concat!(env!("OUT_DIR"), "/opensnoop"));
 
 const PROGRAMS: &[(&str, &str)] = &[
@@ -16,52 +18,42 @@ const PROGRAMS: &[(&str, &str)] = &[
     ("exit_openat", "sys_exit_openat"),
 ];
 
-fn main() {
-    let mut args = Args::new("opensnoop", USAGE);
-    let tool = args.tool();
-    probes::exit(tool, run(&mut args));
+fn main() -> ExitCode {
+    let args = cli::parse(Program::Opensnoop);
+    probes::report(Program::Opensnoop.name(), run(&args))
 }
 
-fn run(args: &mut Args) -> anyhow::Result<()> {
-    let (mut tgid, mut uid, mut failed) = (0u32, u32::MAX, 0u8);
-    let (mut name, mut duration) = (None::<String>, None);
-    while let Some((opt, value)) = args.next(|opt| "pund".contains(opt))? {
-        match opt {
-            'p' => tgid = parse_value(opt, &value)?,
-            'u' => uid = parse_value(opt, &value)?,
-            'x' => failed = 1,
-            'n' => name = Some(value),
-            'd' => duration = Some(parse_seconds(&value)?),
-            _ => return Err(args.unknown(opt)),
-        }
-    }
-    let signals = Signals::block()?;
+fn run(args: &Args) -> Result<(u64, u64)> {
+    let stop = Stop::install(args.duration)?;
+
+    // The BPF side's "every process" and "every user".
+    let tgid = args.pid.unwrap_or(0);
+    let uid = args.uid.unwrap_or(u32::MAX);
+    let failed = u8::from(args.failed);
     let mut loader = EbpfLoader::new();
     loader
         .override_global("targ_tgid", &tgid, true)
         .override_global("targ_uid", &uid, true)
         .override_global("targ_failed", &failed, true);
     let ebpf = probes::load(&mut loader, OBJECT, PROGRAMS)?;
-    let name = name.unwrap_or_default().into_bytes();
-    probes::run(
-        ebpf,
-        signals,
-        duration,
-        "PID\tCOMM\tFD\tERR\tPATH",
-        |record, out| {
-            let e: OpenEvent = read_event(record)?;
-            let comm = c_str(&e.comm);
-            // The comm filter is a substring match, applied here as in libbpf-tools.
-            if !name.is_empty() && !comm.windows(name.len()).any(|w| w == name.as_slice()) {
-                return Ok(());
-            }
-            let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
-            write!(out, "{}\t", e.pid)?;
-            out.write_all(comm)?;
-            write!(out, "\t{fd}\t{err}\t")?;
-            out.write_all(c_str(&e.fname))?;
-            out.write_all(b"\n")?;
-            Ok(())
-        },
-    )
+
+    let name = args.name.as_deref();
+    probes::stream_events(ebpf, "PID\tCOMM\tFD\tERR\tPATH", &stop, |out, record| {
+        print(out, record, name)
+    })
+}
+
+fn print(out: &mut Out<'_>, record: &[u8], name: Option<&[u8]>) -> io::Result<()> {
+    let e: OpenEvent = probes::read_event(record)?;
+    let comm = c_str(&e.comm);
+    // -n NAME: a substring of comm, matched here as in libbpf-tools.
+    if name.is_some_and(|name| !comm.windows(name.len()).any(|w| w == name)) {
+        return Ok(());
+    }
+    let (fd, err) = if e.ret >= 0 { (e.ret, 0) } else { (-1, -e.ret) };
+    write!(out, "{}\t", e.pid)?;
+    out.write_all(comm)?;
+    write!(out, "\t{fd}\t{err}\t")?;
+    out.write_all(c_str(&e.fname))?;
+    out.write_all(b"\n")
 }
