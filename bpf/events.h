@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The event layouts shared by every C-family variant (kernel side and userspace).
- * SPEC.md fixes these layouts; rust-aya mirrors them with #[repr(C)] types.
+ * docs/programs.md describes these layouts; rust-aya mirrors them with #[repr(C)] types.
  */
 #ifndef EBPF_FRAMEWORKS_EVENTS_H
 #define EBPF_FRAMEWORKS_EVENTS_H
