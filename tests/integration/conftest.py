@@ -36,12 +36,25 @@ def require(variant, feature: str):
     for f in ("all", feature):
         if f in variant.conformance_skip:
             pytest.skip(f"{variant.name} declares {f!r} unsupported: {variant.reason or 'no reason given'}")
+    require_built(variant)
+
+
+def require_built(variant):
     missing = missing_artifacts(variant)
     if missing:
         msg = f"{variant.name} is not built ({', '.join(missing)}): run `nox -s build_all`"
         if under_ci():
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+def built(name: str):
+    """The variant called name, with everything its manifest names built."""
+    variant = next((v for v in VARIANTS if v.name == name), None)
+    if variant is None:
+        pytest.fail(f"no variant {name!r} under variants/")
+    require_built(variant)
+    return variant
 
 
 def supports(variant, feature: str) -> bool:

@@ -1,5 +1,6 @@
-"""The ELF inspector on the project's real BPF objects and executables, and on
-corrupt input that must fail with InspectError and nothing else."""
+"""The ELF inspector on small committed fixtures, compiled here, and on corrupt input that must
+fail with InspectError and nothing else. It never builds a variant: the project's own objects
+and executables are inspected in tests/integration/test_inspect.py."""
 
 import json
 import os
@@ -14,31 +15,9 @@ from elftools.elf.elffile import ELFFile
 from harness.elf import (InspectError, compare_objects, describe, inspect_bpf_object,
                          inspect_executable, program_type)
 
-ROOT = Path(__file__).resolve().parents[2]
-C_LIBBPF = ROOT / "variants" / "c-libbpf"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLANG = shutil.which("clang-22")
 needs_clang = pytest.mark.skipif(CLANG is None, reason="clang-22 is not installed")
-
-
-@pytest.fixture(scope="session")
-def build_dir():
-    """variants/c-libbpf/build, (re)built by make when clang-22 is there."""
-    build = C_LIBBPF / "build"
-    reason = "variants/c-libbpf is not built and clang-22 is missing to build it"
-    if CLANG:
-        proc = subprocess.run(["make", "-C", str(C_LIBBPF)], capture_output=True, text=True)
-        tail = (proc.stderr.strip().splitlines() or ["?"])[-1]
-        reason = f"make -C variants/c-libbpf failed: {tail}"
-    if not all((build / name).is_file() for name in
-               ("hello.bpf.o", "opensnoop.bpf.o", "hello", "opensnoop")):
-        pytest.skip(reason)
-    return build
-
-
-@pytest.fixture(scope="session")
-def opensnoop(build_dir):
-    return inspect_bpf_object(build_dir / "opensnoop.bpf.o")
 
 
 def _clang(source: Path, out: Path, target: str, *flags: str) -> Path:
@@ -48,98 +27,72 @@ def _clang(source: Path, out: Path, target: str, *flags: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def opensnoop_bpfeb(tmp_path_factory):
+def btf_objects(tmp_path_factory) -> dict[str, Path]:
+    """fixtures/btf_maps.bpf.c with BTF, once per byte order."""
     if CLANG is None:
         pytest.skip("clang-22 is not installed")
-    return _clang(ROOT / "bpf" / "opensnoop.bpf.c",
-                  tmp_path_factory.mktemp("bpfeb") / "opensnoop.bpfeb.o", "bpfeb",
-                  "-g", "-D__TARGET_ARCH_x86", f"-I{ROOT / 'bpf'}",
-                  f"-I{ROOT / '.deps' / 'libbpf' / 'include'}")
+    out = tmp_path_factory.mktemp("btf_maps")
+    return {t: _clang(FIXTURES / "btf_maps.bpf.c", out / f"btf_maps.{t}.o", t, "-g")
+            for t in ("bpfel", "bpfeb")}
 
 
-def test_opensnoop_programs(opensnoop):
-    progs = {p["name"]: p for p in opensnoop["programs"]}
-    assert set(progs) == {"enter_open", "enter_openat", "exit_open", "exit_openat"}
-    for name, p in progs.items():
-        kind, _, event = name.partition("_")
-        assert p["section"] == f"tracepoint/syscalls/sys_{kind}_{event}"
-        assert p["type"] == "tracepoint"
-        assert p["insns"] > 0
+@pytest.fixture(scope="session")
+def btf_obj(btf_objects) -> Path:
+    return btf_objects["bpfel"]
 
 
-def test_opensnoop_maps(opensnoop):
-    maps = {m["name"]: m for m in opensnoop["maps"]}
-    assert set(maps) == {"start", "events"}
-    assert maps["start"] == {"name": "start", "type": "hash", "key_size": 4,
-                             "value_size": 16, "max_entries": 10240, "kind": "btf"}
-    assert (maps["events"]["type"], maps["events"]["max_entries"]) == ("ringbuf", 262144)
-    assert (maps["events"]["key_size"], maps["events"]["value_size"]) == (0, 0)
+def test_btf_object_programs_maps_and_data(btf_obj):
+    obj = inspect_bpf_object(btf_obj)
+    assert [(p["name"], p["section"], p["type"]) for p in obj["programs"]] == [
+        ("enter_close", "tracepoint/syscalls/sys_enter_close", "tracepoint"),
+        ("exit_close", "tracepoint/syscalls/sys_exit_close", "tracepoint")]
+    assert all(p["insns"] > 0 for p in obj["programs"])
+    assert obj["maps"] == [
+        {"name": "start", "type": "hash", "key_size": 4, "value_size": 16, "max_entries": 64,
+         "kind": "btf"},
+        {"name": "events", "type": "ringbuf", "key_size": 0, "value_size": 0,
+         "max_entries": 4096, "kind": "btf"},
+    ]
+    assert obj["global_data"] == [
+        {"section": ".rodata", "size_bytes": 4, "variables": ["targ_id"]},
+        {"section": ".bss", "size_bytes": 8, "variables": ["misses"]},
+    ]
+    assert (obj["license"], obj["endianness"]) == ("Dual BSD/GPL", "little")
+    assert obj["btf_bytes"] > 0 and obj["btf_ext_bytes"] > 0
+    # One func_info per program; the two ctx field reads are CO-RE relocations.
+    assert (obj["func_info"], obj["core_relocs"]) == (2, 2)
+    assert obj["line_info"] > 0
+    assert obj["size_bytes"] == os.path.getsize(btf_obj)
+    json.dumps(obj)
 
 
-def test_opensnoop_global_data_license_btf(opensnoop):
-    data = {g["section"]: g for g in opensnoop["global_data"]}
-    assert data[".rodata"]["variables"] == ["targ_tgid", "targ_uid", "targ_failed"]
-    assert data[".bss"]["variables"] == ["drops"]
-    assert data[".bss"]["size_bytes"] == 8
-    assert opensnoop["license"] == "Dual BSD/GPL"
-    assert opensnoop["endianness"] == "little"
-    assert opensnoop["btf_bytes"] > 0 and opensnoop["btf_ext_bytes"] > 0
-    # One func_info per program; the tracepoint contexts come from vmlinux.h
-    # with preserve_access_index, so their field reads are CO-RE relocations.
-    assert opensnoop["func_info"] == 4
-    assert opensnoop["line_info"] > 0
-    assert opensnoop["core_relocs"] > 0
-    assert opensnoop["size_bytes"] == os.path.getsize(opensnoop["path"])
-    json.dumps(opensnoop)
-
-
-def test_hello(build_dir):
-    hello = inspect_bpf_object(build_dir / "hello.bpf.o")
-    assert [(p["name"], p["section"], p["type"]) for p in hello["programs"]] == [
-        ("hello_execve", "tracepoint/syscalls/sys_enter_execve", "tracepoint")]
-    assert [(m["name"], m["type"]) for m in hello["maps"]] == [("events", "ringbuf")]
-
-
-def test_bpfeb_matches_bpfel(opensnoop, opensnoop_bpfeb):
-    big = inspect_bpf_object(opensnoop_bpfeb)
+def test_bpfeb_matches_bpfel(btf_objects):
+    little, big = (inspect_bpf_object(btf_objects[t]) for t in ("bpfel", "bpfeb"))
     assert big["endianness"] == "big"
-    cmp = compare_objects([opensnoop, big])
+    cmp = compare_objects([little, big])
     assert cmp["same_programs"] and cmp["same_insns"]
     assert cmp["endianness"] == ["little", "big"]
     assert cmp["differences"] == []
-    assert big["maps"] == opensnoop["maps"]
-    assert big["core_relocs"] == opensnoop["core_relocs"]
+    assert big["maps"] == little["maps"] and big["core_relocs"] == little["core_relocs"]
     json.dumps(cmp)
 
 
-def test_compare_reports_differences(build_dir, opensnoop):
-    cmp = compare_objects([opensnoop, inspect_bpf_object(build_dir / "hello.bpf.o")])
+@needs_clang
+def test_compare_reports_differences(btf_obj, tmp_path):
+    legacy = inspect_bpf_object(_clang(FIXTURES / "legacy_maps.bpf.c", tmp_path / "legacy.o", "bpfel"))
+    cmp = compare_objects([inspect_bpf_object(btf_obj), legacy])
     assert not cmp["same_programs"] and not cmp["same_insns"]
-    assert "program enter_open: absent from hello.bpf.o" in cmp["differences"]
-    assert "map start: absent from hello.bpf.o" in cmp["differences"]
+    assert "program enter_close: absent from legacy.o" in cmp["differences"]
+    assert "map start: absent from legacy.o" in cmp["differences"]
 
 
-@pytest.mark.parametrize("program", ["hello", "opensnoop"])
-def test_executable_embeds_its_object(build_dir, program):
-    exe = inspect_executable(build_dir / program)
-    obj = (build_dir / f"{program}.bpf.o").read_bytes()
-    assert len(exe["embedded_bpf"]) == 1
-    emb = exe["embedded_bpf"][0]
-    assert (emb["size_bytes"], emb["endianness"], emb["section"]) == (len(obj), "little", ".rodata")
-    data = (build_dir / program).read_bytes()
-    assert data[emb["offset"]:emb["offset"] + emb["size_bytes"]] == obj
-    assert 0 < exe["stripped_bytes"] < exe["size_bytes"]
-    assert "libc.so.6" in exe["needed"] and exe["static"] is False
-    json.dumps(exe)
-
-
-def test_describe(opensnoop, build_dir):
-    text = describe(opensnoop)
-    for p in opensnoop["programs"]:
+def test_describe(btf_obj):
+    obj = inspect_bpf_object(btf_obj)
+    text = describe(obj)
+    for p in obj["programs"]:
         assert p["name"] in text and f"{p['insns']} insns" in text
-    assert "ringbuf" in text and "targ_uid" in text
-    assert ".rodata" in describe(inspect_executable(build_dir / "opensnoop"))
-    assert "same programs: True" in describe(compare_objects([opensnoop, opensnoop]))
+    assert "ringbuf" in text and "targ_id" in text
+    assert "same programs: True" in describe(compare_objects([obj, obj]))
 
 
 @needs_clang
@@ -221,16 +174,16 @@ CORRUPT = {
 
 
 @pytest.mark.parametrize("case", CORRUPT)
-def test_corrupt_input_raises_inspect_error(build_dir, tmp_path, case):
-    obj = (build_dir / "opensnoop.bpf.o").read_bytes()
+def test_corrupt_input_raises_inspect_error(btf_obj, tmp_path, case):
+    obj = btf_obj.read_bytes()
     path = _write(tmp_path, CORRUPT[case](obj, tmp_path))
     with pytest.raises(InspectError) as info:
         inspect_bpf_object(path)
     assert str(info.value)
 
 
-def test_truncated_btf_reason(build_dir, tmp_path):
-    obj = (build_dir / "opensnoop.bpf.o").read_bytes()
+def test_truncated_btf_reason(btf_obj, tmp_path):
+    obj = btf_obj.read_bytes()
     with pytest.raises(InspectError, match=r"BTF.*truncated"):
         inspect_bpf_object(_write(tmp_path, _btf_section_cut(obj, tmp_path)))
     with pytest.raises(InspectError, match="not a BPF object"):
@@ -243,3 +196,10 @@ def test_missing_file_and_bad_executable(tmp_path):
     for data in (b"", os.urandom(512), b"\x7fELF" + os.urandom(60)):
         with pytest.raises(InspectError):
             inspect_executable(_write(tmp_path, data))
+
+
+def test_executable_without_embedded_object():
+    exe = inspect_executable("/bin/true")
+    assert exe["embedded_bpf"] == []
+    assert "libc.so.6" in exe["needed"] and exe["static"] is False
+    assert 0 < exe["stripped_bytes"] <= exe["size_bytes"]
