@@ -104,7 +104,7 @@ def _runtime_table(doc: dict, table: str, title: str, intro: str = "") -> str:
     the table's first headline metric (or its first metric)."""
     metrics = [m for m in METRICS if m.table == table]
     rel_metric = next((m for m in metrics if m.headline), metrics[0])
-    out = [f"# {title}\n"] + ([intro] if intro else [])
+    out = [f"# {title}\n"] + ([intro] if intro else []) + ([_busy_warning(doc)] if _busy_warning(doc) else [])
     for prog in PROGRAMS:
         rows = []
         rel = _relative_cells(doc, prog, rel_metric)
@@ -121,6 +121,16 @@ def _runtime_table(doc: dict, table: str, title: str, intro: str = "") -> str:
         out.append(_md(["Variant"] + [m.header for m in metrics] + [f"Relative ({rel_metric.label})", "Status"], rows))
     out.append(_method(table))
     return "\n".join(out)
+
+
+def _busy_warning(doc: dict) -> str:
+    n = doc.get("noise") or {}
+    busy, runs = n.get("busy_runs") or 0, n.get("runs") or 0
+    if runs and busy * 10 > runs:
+        return (f"> **Taken on a busy machine**: in {busy} of {runs} runs other processes used more than "
+                f"{BUSY_OTHER_PCT:.0f}% of a CPU or the hypervisor stole more than {BUSY_STEAL_PCT:.0f}% "
+                "(see README.md). Read small differences with care.\n")
+    return ""
 
 
 def _method(table: str) -> str:
