@@ -1,16 +1,20 @@
-// hello prints a line for every execve, from the syscalls/sys_enter_execve tracepoint.
+// Command hello prints a line for every execve: the process, its user and comm, and the
+// message the BPF program wrote.
 package main
 
 import (
+	"flag"
+	"fmt"
+	"os"
 	"strconv"
-	"time"
-	"unsafe"
+
+	bpf "github.com/aquasecurity/libbpfgo"
 
 	golibbpfgo "github.com/ebpf-frameworks/variants/go-libbpfgo"
 	"github.com/ebpf-frameworks/variants/go-libbpfgo/internal/tool"
 )
 
-// helloEvent mirrors struct hello_event in bpf/events.h.
+// helloEvent mirrors struct hello_event of bpf/events.h: libbpfgo generates no types.
 type helloEvent struct {
 	Pid     uint32
 	Uid     uint32
@@ -18,11 +22,20 @@ type helloEvent struct {
 	Message [12]byte
 }
 
+func main() {
+	var duration tool.Seconds
+	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
+	tool.Parse(fs, "[-h] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(duration))
+}
+
+// format prints a struct hello_event as PID, UID, COMM, MESSAGE.
 func format(out, sample []byte) []byte {
-	if len(sample) < int(unsafe.Sizeof(helloEvent{})) {
+	e := tool.Event[helloEvent](sample)
+	if e == nil {
 		return out
 	}
-	e := (*helloEvent)(unsafe.Pointer(unsafe.SliceData(sample)))
 	out = strconv.AppendUint(out, uint64(e.Pid), 10)
 	out = append(out, '\t')
 	out = strconv.AppendUint(out, uint64(e.Uid), 10)
@@ -33,19 +46,48 @@ func format(out, sample []byte) []byte {
 	return append(out, '\n')
 }
 
-func main() {
-	const usage = "hello [-d SECONDS]"
-	var duration tool.Seconds
-	fs := tool.NewFlags("hello")
-	fs.Var(&duration, "d", "stop after SECONDS")
-	tool.Parse(fs, usage)
+func run(duration tool.Seconds) error {
+	sig := tool.Signals()
+	tool.QuietLibbpf()
 
-	tool.Main(tool.Spec{
-		Name:     "hello",
-		Object:   golibbpfgo.HelloObject,
-		Attach:   []tool.Tracepoint{{Program: "hello_execve", Category: "syscalls", Event: "sys_enter_execve"}},
-		Header:   "PID\tUID\tCOMM\tMESSAGE",
-		Duration: time.Duration(duration),
-		Format:   format,
+	// libbpf 1.x raises RLIMIT_MEMLOCK itself when the kernel still needs it.
+	m, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
+		BPFObjBuff:      golibbpfgo.HelloObject,
+		BPFObjName:      "hello",
+		SkipMemlockBump: true,
 	})
+	if err != nil {
+		return fmt.Errorf("opening BPF object: %w", err)
+	}
+	defer m.Close()
+
+	if err := m.BPFLoadObject(); err != nil {
+		return fmt.Errorf("loading BPF objects: %w", err)
+	}
+
+	links, err := tool.Attach(m, tool.Tracepoint{Event: "sys_enter_execve", Program: "hello_execve"})
+	if err != nil {
+		return err
+	}
+
+	samples := make(chan []byte, tool.SamplesQueued)
+	rb, err := m.InitRingBuf("events", samples)
+	if err != nil {
+		return fmt.Errorf("opening ring buffer: %w", err)
+	}
+	rb.Poll(tool.PollTimeoutMs)
+
+	events, err := tool.Stream(samples, sig, duration, "PID\tUID\tCOMM\tMESSAGE", format)
+	if err != nil {
+		return err
+	}
+
+	tool.Detach(links)
+	rb.Stop()
+	drops, err := tool.Drops(m, golibbpfgo.HelloObject)
+	if err != nil {
+		return fmt.Errorf("reading drops: %w", err)
+	}
+	tool.Summary(events, drops)
+	return nil
 }

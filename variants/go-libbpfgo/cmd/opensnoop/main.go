@@ -1,19 +1,21 @@
-// opensnoop prints a line for every open and openat, from the syscall tracepoints; modelled
-// on libbpf-tools' opensnoop.
+// Command opensnoop prints a line for every open and openat: the process, its comm, the file
+// descriptor or error, and the path. Modelled on libbpf-tools' opensnoop.
 package main
 
 import (
 	"bytes"
-	"math"
+	"flag"
+	"fmt"
+	"os"
 	"strconv"
-	"time"
-	"unsafe"
+
+	bpf "github.com/aquasecurity/libbpfgo"
 
 	golibbpfgo "github.com/ebpf-frameworks/variants/go-libbpfgo"
 	"github.com/ebpf-frameworks/variants/go-libbpfgo/internal/tool"
 )
 
-// openEvent mirrors struct open_event in bpf/events.h.
+// openEvent mirrors struct open_event of bpf/events.h: libbpfgo generates no types.
 type openEvent struct {
 	TsNs  uint64
 	Pid   uint32
@@ -25,14 +27,31 @@ type openEvent struct {
 	Fname [256]byte
 }
 
-// formatter prints an event as PID, COMM, FD, ERR, PATH; name, when not empty, keeps only
-// the events whose comm contains it.
+func main() {
+	var (
+		pid      tool.PID // 0: every process
+		uid      = tool.AnyUID
+		name     tool.Name
+		duration tool.Seconds
+	)
+	fs := flag.NewFlagSet("opensnoop", flag.ContinueOnError)
+	fs.Var(&pid, "p", "only the process `PID` (its tgid)")
+	fs.Var(&uid, "u", "only the user `UID`")
+	failed := fs.Bool("x", false, "only opens that failed")
+	fs.Var(&name, "n", "only commands whose name contains `NAME`")
+	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
+	tool.Parse(fs, "[-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(pid, uid, *failed, name, duration))
+}
+
+// formatter prints a struct open_event as PID, COMM, FD, ERR, PATH, or nothing when its
+// comm does not contain name (when name is set).
 func formatter(name []byte) func(out, sample []byte) []byte {
 	return func(out, sample []byte) []byte {
-		if len(sample) < int(unsafe.Sizeof(openEvent{})) {
+		e := tool.Event[openEvent](sample)
+		if e == nil {
 			return out
 		}
-		e := (*openEvent)(unsafe.Pointer(unsafe.SliceData(sample)))
 		comm := tool.CString(e.Comm[:])
 		if len(name) > 0 && !bytes.Contains(comm, name) {
 			return out
@@ -49,42 +68,70 @@ func formatter(name []byte) func(out, sample []byte) []byte {
 		out = append(out, '\t')
 		out = strconv.AppendInt(out, errno, 10)
 		out = append(out, '\t')
-		out = append(out, tool.CString(e.Fname[:len(e.Fname)-1])...)
+		out = append(out, tool.CString(e.Fname[:])...)
 		return append(out, '\n')
 	}
 }
 
-func main() {
-	const usage = "opensnoop [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]"
-	var (
-		pid      tool.ID
-		uid      = tool.ID(math.MaxUint32) // the BPF side's "every user"
-		duration tool.Seconds
-	)
-	fs := tool.NewFlags("opensnoop")
-	fs.Var(&pid, "p", "trace this process id (tgid) only")
-	fs.Var(&uid, "u", "trace this user id only")
-	failed := fs.Bool("x", false, "trace failed opens only")
-	name := fs.String("n", "", "print only processes whose comm contains NAME")
-	fs.Var(&duration, "d", "stop after SECONDS")
-	tool.Parse(fs, usage)
+func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.Seconds) error {
+	sig := tool.Signals()
+	tool.QuietLibbpf()
 
-	tool.Main(tool.Spec{
-		Name:   "opensnoop",
-		Object: golibbpfgo.OpensnoopObject,
-		Globals: []tool.Global{
-			{Name: "targ_tgid", Value: uint32(pid)},
-			{Name: "targ_uid", Value: uint32(uid)},
-			{Name: "targ_failed", Value: *failed},
-		},
-		Attach: []tool.Tracepoint{
-			{Program: "enter_open", Category: "syscalls", Event: "sys_enter_open"},
-			{Program: "enter_openat", Category: "syscalls", Event: "sys_enter_openat"},
-			{Program: "exit_open", Category: "syscalls", Event: "sys_exit_open"},
-			{Program: "exit_openat", Category: "syscalls", Event: "sys_exit_openat"},
-		},
-		Header:   "PID\tCOMM\tFD\tERR\tPATH",
-		Duration: time.Duration(duration),
-		Format:   formatter([]byte(*name)),
+	// libbpf 1.x raises RLIMIT_MEMLOCK itself when the kernel still needs it.
+	m, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
+		BPFObjBuff:      golibbpfgo.OpensnoopObject,
+		BPFObjName:      "opensnoop",
+		SkipMemlockBump: true,
 	})
+	if err != nil {
+		return fmt.Errorf("opening BPF object: %w", err)
+	}
+	defer m.Close()
+
+	// The filters are read-only globals: set before load, the verifier prunes the branches
+	// they turn off. Each value has the global's exact size.
+	for global, v := range map[string]any{
+		"targ_tgid":   uint32(pid),
+		"targ_uid":    uint32(uid),
+		"targ_failed": failed,
+	} {
+		if err := m.InitGlobalVariable(global, v); err != nil {
+			return fmt.Errorf("setting %s: %w", global, err)
+		}
+	}
+
+	if err := m.BPFLoadObject(); err != nil {
+		return fmt.Errorf("loading BPF objects: %w", err)
+	}
+
+	links, err := tool.Attach(m,
+		tool.Tracepoint{Event: "sys_enter_open", Program: "enter_open"},
+		tool.Tracepoint{Event: "sys_enter_openat", Program: "enter_openat"},
+		tool.Tracepoint{Event: "sys_exit_open", Program: "exit_open"},
+		tool.Tracepoint{Event: "sys_exit_openat", Program: "exit_openat"},
+	)
+	if err != nil {
+		return err
+	}
+
+	samples := make(chan []byte, tool.SamplesQueued)
+	rb, err := m.InitRingBuf("events", samples)
+	if err != nil {
+		return fmt.Errorf("opening ring buffer: %w", err)
+	}
+	rb.Poll(tool.PollTimeoutMs)
+
+	events, err := tool.Stream(samples, sig, duration, "PID\tCOMM\tFD\tERR\tPATH", formatter(name))
+	if err != nil {
+		return err
+	}
+
+	tool.Detach(links)
+	rb.Stop()
+	drops, err := tool.Drops(m, golibbpfgo.OpensnoopObject)
+	if err != nil {
+		return fmt.Errorf("reading drops: %w", err)
+	}
+	tool.Summary(events, drops)
+	return nil
 }

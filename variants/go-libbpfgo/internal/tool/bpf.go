@@ -1,6 +1,3 @@
-// Package tool is what hello and opensnoop share: the libbpfgo lifecycle (open the embedded
-// object, rewrite its read-only globals, load, attach, read the ring buffer), the batched
-// output, the exit summary and the one-line errors.
 package tool
 
 import (
@@ -11,193 +8,109 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
-	"syscall"
-	"time"
 	"unsafe"
 
 	bpf "github.com/aquasecurity/libbpfgo"
 )
 
 const (
-	// pollTimeoutMs bounds how long the poll goroutine takes to notice Stop.
-	pollTimeoutMs = 100
-	// eventsChanCap is the queue between libbpfgo's poll goroutine and the printer: about
-	// 300 KiB of copied events on top of the 256 KiB ring buffer.
-	eventsChanCap = 1024
+	// PollTimeoutMs bounds how long libbpfgo's poll goroutine takes to notice Stop.
+	PollTimeoutMs = 100
+	// SamplesQueued is the room of the channel between libbpfgo's poll goroutine and
+	// Stream: about 300 KiB of copied events on top of the 256 KiB ring buffer.
+	SamplesQueued = 1024
 )
 
-// Tracepoint names a program of the object and the tracepoint it attaches to.
-type Tracepoint struct {
-	Program, Category, Event string
-}
-
-// Global is a read-only global of the object, rewritten before load. Value must have the
-// variable's exact size (uint32 for __u32, bool for bool).
-type Global struct {
-	Name  string
-	Value any
-}
-
-// Spec describes one tool.
-type Spec struct {
-	Name     string // executable name, the prefix of every error line
-	Object   []byte // the BPF ELF object
-	Globals  []Global
-	Attach   []Tracepoint
-	Header   string
-	Duration time.Duration // 0: until SIGINT or SIGTERM
-	// Format appends the output line of one ring-buffer sample to out, or returns out
-	// unchanged to skip the sample.
-	Format func(out, sample []byte) []byte
-}
-
-// StepError is a failed step of the lifecycle: it prints as one line.
-type StepError struct {
-	Step string
-	Err  error
-}
-
-func (e *StepError) Error() string {
-	var errno syscall.Errno
-	if !errors.As(e.Err, &errno) {
-		return fmt.Sprintf("%s failed: %v", e.Step, e.Err)
-	}
-	hint := ""
-	switch errno {
-	case syscall.EPERM, syscall.EACCES:
-		hint = " (need root or CAP_BPF and CAP_PERFMON)"
-	case syscall.ENOENT:
-		hint = " (tracepoint not found: is tracefs mounted at /sys/kernel/tracing?)"
-	}
-	return fmt.Sprintf("%s failed: %s%s", e.Step, errno.Error(), hint)
-}
-
-func fail(step string, err error) error { return &StepError{Step: step, Err: err} }
-
-// Main runs the tool and exits: 0 after a clean stop, 1 with one line on stderr otherwise.
-func Main(s Spec) {
-	if err := run(s); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", s.Name, err)
-		os.Exit(1)
-	}
-}
-
-func run(s Spec) error {
-	// libbpf's own messages are silenced; LIBBPF_VERBOSE=1 shows its warnings.
+// QuietLibbpf silences libbpf's own messages, so a failure is the one line of Exit;
+// LIBBPF_VERBOSE=1 shows its warnings.
+func QuietLibbpf() {
 	verbose := os.Getenv("LIBBPF_VERBOSE") != ""
 	bpf.SetLoggerCbs(bpf.Callbacks{Log: func(level int, msg string) {
 		if verbose && level == bpf.LibbpfWarnLevel {
 			fmt.Fprint(os.Stderr, msg)
 		}
 	}})
+}
 
-	// Registered before anything is loaded, so a signal during start-up still ends in a
-	// clean detach and the summary line.
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+// Tracepoint is a program of the module and the syscalls tracepoint it attaches to.
+type Tracepoint struct {
+	Event   string // e.g. sys_enter_openat
+	Program string
+}
 
-	// libbpf 1.x raises RLIMIT_MEMLOCK itself when the kernel still needs it.
-	m, err := bpf.NewModuleFromBufferArgs(bpf.NewModuleArgs{
-		BPFObjBuff:      s.Object,
-		BPFObjName:      s.Name,
-		SkipMemlockBump: true,
-	})
-	if err != nil {
-		return fail("opening the BPF object", err)
-	}
-	defer m.Close()
-
-	for _, g := range s.Globals {
-		if err := m.InitGlobalVariable(g.Name, g.Value); err != nil {
-			return fail("setting "+g.Name, err)
-		}
-	}
-	if err := m.BPFLoadObject(); err != nil {
-		return fail("loading BPF programs", err)
-	}
-	links := make([]*bpf.BPFLink, 0, len(s.Attach))
-	for _, tp := range s.Attach {
+// Attach attaches each program to its tracepoint. The module keeps the links it made:
+// Module.Close destroys them, after an error too.
+func Attach(m *bpf.Module, tps ...Tracepoint) ([]*bpf.BPFLink, error) {
+	var links []*bpf.BPFLink
+	for _, tp := range tps {
 		prog, err := m.GetProgram(tp.Program)
 		if err != nil {
-			return fail("finding program "+tp.Program, err)
+			return nil, err
 		}
-		link, err := prog.AttachTracepoint(tp.Category, tp.Event)
+		l, err := prog.AttachTracepoint("syscalls", tp.Event)
 		if err != nil {
-			return fail("attaching tracepoint "+tp.Category+"/"+tp.Event, err)
+			return nil, fmt.Errorf("attaching tracepoint syscalls/%s: %w", tp.Event, err)
 		}
-		links = append(links, link)
+		links = append(links, l)
+	}
+	return links, nil
+}
+
+// Detach destroys every link.
+func Detach(links []*bpf.BPFLink) {
+	for _, l := range links {
+		l.Destroy()
+	}
+}
+
+// Stream prints the header, the ready signal, then the line format makes of each sample
+// received on samples (format returns out unchanged to print nothing), until a signal
+// arrives or d has passed. It returns the number of samples printed or skipped.
+//
+// libbpfgo hands the samples over one by one on a channel, so a batch ends when the channel
+// is empty: stdout is flushed then, and never while more samples are waiting. At the end
+// the samples already queued are taken; what libbpf reads after that is discarded by
+// RingBuffer.Stop and not counted, like a C reader that stops polling.
+func Stream(samples <-chan []byte, sig <-chan os.Signal, d Seconds, header string, format func(out, sample []byte) []byte) (uint64, error) {
+	w := bufio.NewWriterSize(os.Stdout, 64<<10)
+	w.WriteString(header + "\n")
+	if err := w.Flush(); err != nil {
+		return 0, err
 	}
 
-	samples := make(chan []byte, eventsChanCap)
-	rb, err := m.InitRingBuf("events", samples)
-	if err != nil {
-		return fail("creating the ring buffer reader", err)
-	}
-	rb.Poll(pollTimeoutMs)
-
-	out := bufio.NewWriterSize(os.Stdout, 64<<10)
-	out.WriteString(s.Header + "\n")
-	if err := out.Flush(); err != nil {
-		return fail("writing to stdout", err)
-	}
-
-	var deadline <-chan time.Time
-	if s.Duration > 0 {
-		deadline = time.After(s.Duration)
-	}
+	deadline := Deadline(d)
 	var events uint64
 	line := make([]byte, 0, 512)
 	print := func(sample []byte) {
 		events++
-		line = s.Format(line[:0], sample)
-		out.Write(line)
+		line = format(line[:0], sample)
+		w.Write(line)
 	}
 loop:
 	for {
 		select {
 		case sample := <-samples:
 			print(sample)
-			// libbpfgo hands samples over one by one, so a batch ends when the queue is
-			// empty: flush then, and never while more samples are waiting.
 			if len(samples) == 0 {
-				if err := out.Flush(); err != nil {
-					return fail("writing to stdout", err)
+				if err := w.Flush(); err != nil {
+					return events, err
 				}
 			}
-		case <-stop:
+		case <-sig:
 			break loop
 		case <-deadline:
 			break loop
 		}
 	}
-
-	// What is already queued is printed; what libbpf reads after this point is
-	// discarded by rb.Stop and not counted, like a C reader that stops polling.
 	for len(samples) > 0 {
 		print(<-samples)
 	}
-	if err := out.Flush(); err != nil {
-		return fail("writing to stdout", err)
-	}
-	for _, link := range links {
-		if err := link.Destroy(); err != nil {
-			return fail("detaching", err)
-		}
-	}
-	rb.Stop()
-
-	drops, err := readDrops(m, s.Object)
-	if err != nil {
-		return fail("reading the drops counter", err)
-	}
-	fmt.Fprintf(os.Stderr, "events=%d drops=%d\n", events, drops)
-	return nil
+	return events, w.Flush()
 }
 
-// readDrops reads the u64 BPF global `drops` from the object's .bss map, at the offset
-// its ELF symbol gives.
-func readDrops(m *bpf.Module, object []byte) (uint64, error) {
+// Drops reads the u64 global `drops` of a loaded module: libbpfgo reads a global through the
+// map of its section, here .bss, at the offset the object's ELF symbol gives.
+func Drops(m *bpf.Module, object []byte) (uint64, error) {
 	f, err := elf.NewFile(bytes.NewReader(object))
 	if err != nil {
 		return 0, err
@@ -226,12 +139,4 @@ func readDrops(m *bpf.Module, object []byte) (uint64, error) {
 		return binary.NativeEndian.Uint64(value[sym.Value:]), nil
 	}
 	return 0, errors.New("no u64 drops in .bss")
-}
-
-// CString returns b up to its first NUL.
-func CString(b []byte) []byte {
-	if i := bytes.IndexByte(b, 0); i >= 0 {
-		return b[:i]
-	}
-	return b
 }
