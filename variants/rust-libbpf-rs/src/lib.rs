@@ -117,7 +117,7 @@ where
 {
     let out = RefCell::new(BufWriter::with_capacity(STDOUT_BUFFER, io::stdout().lock()));
     let count = Cell::new(0u64);
-    let write_error = Cell::new(None);
+    let print_error = Cell::new(None);
     let draining = Cell::new(false);
 
     let mut builder = RingBufferBuilder::new();
@@ -125,7 +125,7 @@ where
         .add(events, |data| {
             count.set(count.get() + 1);
             if let Err(err) = print(&mut out.borrow_mut(), data) {
-                write_error.set(Some(err));
+                print_error.set(Some(err));
                 return -1;
             }
             // Under a storm one poll could go on consuming for ever: a signal cuts it short
@@ -140,8 +140,8 @@ where
     let ringbuf = builder.build().context("setting up the ring buffer")?;
 
     let flush = || -> Result<()> {
-        if let Some(err) = write_error.take() {
-            return Err(err).context("writing to stdout");
+        if let Some(err) = print_error.take() {
+            return Err(err).context("printing an event");
         }
         out.borrow_mut().flush().context("writing to stdout")
     };
@@ -164,7 +164,7 @@ where
 
     drop(links);
     // Events submitted before the detach are still waiting. A negative result can only be the
-    // callback's write error, which `flush` reports.
+    // callback's print error, which `flush` reports.
     draining.set(true);
     let _ = ringbuf.consume_raw();
     flush()?;

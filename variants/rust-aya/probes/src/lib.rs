@@ -163,7 +163,7 @@ fn drain(
     let mut count = 0;
     while let Some(record) = ring.next() {
         count += 1;
-        print(out, &record).context("writing to stdout")?;
+        print(out, &record).context("printing an event")?;
     }
     out.flush().context("writing to stdout")?;
     Ok(count)
