@@ -81,7 +81,7 @@ func Stream(samples <-chan []byte, sig <-chan os.Signal, d Seconds, header strin
 	deadline := Deadline(d)
 	var events uint64
 	line := make([]byte, 0, 512)
-	print := func(sample []byte) {
+	emit := func(sample []byte) {
 		events++
 		line = format(line[:0], sample)
 		w.Write(line)
@@ -90,7 +90,7 @@ loop:
 	for {
 		select {
 		case sample := <-samples:
-			print(sample)
+			emit(sample)
 			if len(samples) == 0 {
 				if err := w.Flush(); err != nil {
 					return events, err
@@ -103,7 +103,7 @@ loop:
 		}
 	}
 	for len(samples) > 0 {
-		print(<-samples)
+		emit(<-samples)
 	}
 	return events, w.Flush()
 }
