@@ -99,7 +99,10 @@ fn parse_from(program: Program, mut parser: Parser) -> Result<Option<Args>, Stri
     let mut args = Args::default();
     loop {
         // lexopt takes `--` as the end of the options; the contract has no such thing.
-        if parser.try_raw_args().is_some_and(|raw| raw.peek() == Some(OsStr::new("--"))) {
+        if parser
+            .try_raw_args()
+            .is_some_and(|raw| raw.peek() == Some(OsStr::new("--")))
+        {
             return Err("unexpected argument: --".to_owned());
         }
         let Some(arg) = parser.next().map_err(|err| err.to_string())? else {
@@ -115,7 +118,9 @@ fn parse_from(program: Program, mut parser: Parser) -> Result<Option<Args>, Stri
         };
         // lexopt would take `-xd` as two options and `-d1` or `-d=1` as an option and its value.
         if parser.optional_value().is_some() {
-            return Err(format!("-{letter}: each option and each value is an argument of its own"));
+            return Err(format!(
+                "-{letter}: each option and each value is an argument of its own"
+            ));
         }
         match letter {
             'h' => return Ok(None),
@@ -137,7 +142,7 @@ fn value(parser: &mut Parser, letter: char) -> Result<OsString, String> {
 }
 
 /// A positive decimal number of seconds: digits with at most one decimal point.
-fn duration(text: &OsString) -> Result<Duration, String> {
+fn duration(text: &OsStr) -> Result<Duration, String> {
     let invalid = || format!("invalid duration: {}", text.to_string_lossy());
     let text = text.to_str().ok_or_else(invalid)?;
     let decimal = text.chars().all(|c| c.is_ascii_digit() || c == '.')
@@ -154,7 +159,7 @@ fn duration(text: &OsString) -> Result<Duration, String> {
 }
 
 /// A process or user id: decimal digits only (no sign), within `min..=max`.
-fn id(what: &str, text: &OsString, min: u64, max: u64) -> Result<u32, String> {
+fn id(what: &str, text: &OsStr, min: u64, max: u64) -> Result<u32, String> {
     let invalid = || format!("invalid {what}: {}", text.to_string_lossy());
     let text = text.to_str().ok_or_else(invalid)?;
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {

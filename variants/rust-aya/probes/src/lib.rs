@@ -67,17 +67,14 @@ impl Stop {
     }
 
     fn deadline_passed(&self) -> bool {
-        self.deadline.is_some_and(|deadline| Instant::now() >= deadline)
+        self.deadline
+            .is_some_and(|deadline| Instant::now() >= deadline)
     }
 }
 
 /// Loads `object` through `loader` (its globals already set), then loads and attaches each
 /// `(program, tracepoint)` of the syscalls category.
-pub fn load(
-    loader: &mut EbpfLoader<'_>,
-    object: &[u8],
-    programs: &[(&str, &str)],
-) -> Result<Ebpf> {
+pub fn load(loader: &mut EbpfLoader<'_>, object: &[u8], programs: &[(&str, &str)]) -> Result<Ebpf> {
     let mut ebpf = loader.load(object).context("loading the BPF object")?;
     for &(name, tracepoint) in programs {
         let program: &mut TracePoint = ebpf
@@ -132,8 +129,13 @@ pub fn stream_events(
     let mut count = 0u64;
     loop {
         // SAFETY: fds is a live array of two pollfd.
-        let ready =
-            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, stop.timeout_ms()) };
+        let ready = unsafe {
+            libc::poll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                stop.timeout_ms(),
+            )
+        };
         if ready < 0 {
             let err = io::Error::last_os_error();
             if err.kind() != io::ErrorKind::Interrupted {
