@@ -9,7 +9,7 @@ import yaml
 PROGRAMS = ("hello", "opensnoop")
 ROLES = ("framework", "reference")
 # Conformance features a reference variant may declare it cannot honour.
-FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec")
+FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec", "cli")
 
 
 class ManifestError(Exception):
