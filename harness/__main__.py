@@ -157,7 +157,7 @@ def cmd_bench(args) -> int:
     print(f"wrote {out / 'results.json'} and {len(written)} tables and plots")
     for v in res.variants:
         print(f"  {v.name}: {v.status}" + (f": {v.reason}" if v.reason else ""))
-    halves = [(v.name, p, k, h) for v in res.view()["variants"] for p, r in (v.get("runtime") or {}).items()
+    halves = [(v["name"], p, k, h) for v in res.view()["variants"] for p, r in (v.get("runtime") or {}).items()
               for k, h in r["summary"]["halves"].items()]
     split = [f"{n} {p} {k} ({h['ratio']:.2f})" for n, p, k, h in halves if not h["agree"]]
     print(f"first vs second half of the rounds: {len(halves) - len(split)} of {len(halves)} headline figures agree"
