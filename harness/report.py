@@ -563,6 +563,8 @@ medians are within 10% of each other or the difference is inside the spread (the
 - [startup.md](startup.md), [memory.md](memory.md): start-up latency, peak and steady RSS, CPU.
 - [build.md](build.md), [size.md](size.md), [elf.md](elf.md): build time, dependencies,
   executable sizes, shared libraries, the BPF objects down to instruction counts.
+- [reproducibility.md](reproducibility.md), when present: this run compared with a second one
+  taken right after it (`python -m harness compare`).
 
 A cell reads `median (IQR q3−q1; min–max)`. `Relative` divides each median by the best one. A
 figure that could not be measured says so and why; it is never shown as 0.
@@ -592,14 +594,16 @@ def summary_text(doc: dict) -> str:
     for prog in PROGRAMS:
         for key in ("first_event_ms", "peak_rss_kib", "added_ns_per_op", "max_sustainable_rate", "kernel_ns_per_event"):
             m = BY_KEY[key]
-            stats = {v["name"]: ((v.get("runtime") or {}).get(prog) or {}).get("summary", {}).get(key) for v in fw}
-            stats = {k: st for k, st in stats.items() if st}
+            summ = {v["name"]: ((v.get("runtime") or {}).get(prog) or {}).get("summary", {}) for v in fw}
+            stats = {k: sm.get(key) for k, sm in summ.items() if sm.get(key)}
             if len(stats) < 2:
                 continue
             order = sorted(stats, key=lambda k: stats[k]["median"], reverse=m.better == "higher")
             best, worst = stats[order[0]], stats[order[-1]]
             tied = [k for k in order if agree(stats[k], best)]
-            val = lambda k: f"{fmt(stats[k]['median'] * m.scale, m.digits)}"  # noqa: E731
+            def val(k, m=m, stats=stats, summ=summ):
+                bound = "≥ " if m.key == "max_sustainable_rate" and summ[k].get("max_rate_bound") == "workload" else ""
+                return f"{bound}{fmt(stats[k]['median'] * m.scale, m.digits)}"
             if len(tied) == len(order):
                 lines.append(f"- {prog}, {m.label.lower()}: **no difference** beyond the spread "
                              f"({val(order[0])}–{val(order[-1])} {m.shown_unit or m.unit}).")
@@ -607,7 +611,8 @@ def summary_text(doc: dict) -> str:
                 rest = [k for k in order if k not in tied]
                 lines.append(f"- {prog}, {m.label.lower()}: best {', '.join(tied)} ({val(order[0])} {m.shown_unit or m.unit}); "
                              f"{', '.join(f'{k} {val(k)}' for k in rest)}"
-                             f" (×{worst['median'] / best['median']:.1f} at the far end)." if best["median"] else ".")
+                             + (f" (×{max(worst['median'], best['median']) / min(worst['median'], best['median']):.1f} "
+                                f"between the best and the far end)." if best["median"] and worst["median"] else "."))
     return "\n".join(lines) + "\n"
 
 
