@@ -141,7 +141,7 @@ def cmd_bench(args) -> int:
     except helpers.HelperError as e:
         _die(str(e))
     if args.quick:
-        cfg = bench.Config.quick(clean_build=not args.no_clean_build, only=tuple(args.variants))
+        cfg = bench.Config.quick(clean_build=False, only=tuple(args.variants))
     else:
         cfg = bench.Config(runs=args.runs, warmup=args.warmup, opens=args.opens,
                            clean_build=not args.no_clean_build, only=tuple(args.variants))
@@ -231,7 +231,7 @@ def main(argv=None) -> int:
     r.add_argument("--warmup", type=_count(0), default=bench.DEFAULT_WARMUP, help="discarded warm-up rounds")
     r.add_argument("--opens", type=_count(1), default=bench.DEFAULT_OPENS,
                    help="operations of the unpaced storm (the overhead figure)")
-    r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, short steps: a first look, for tests")
+    r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, short steps, no clean-build timing: a first look, for tests")
     r.add_argument("--no-clean-build", action="store_true", help="skip the clean build timing")
     r.add_argument("--out", default=None,
                    help=f"results folder (default: {RESULTS.relative_to(REPO)}/, or {SCRATCH.relative_to(REPO)}/ "
