@@ -45,6 +45,8 @@ class Variant:
     conformance_skip: tuple[str, ...] = ()
     emits_events: bool = True  # false for the floor: programs that do nothing
     reason: str | None = None
+    unavailable: str | None = None  # known not to build or run here, and why: data, not a failure
+    deviations: tuple[str, ...] = ()  # declared departures from docs/programs.md, shown in the tables
     manifest: Path = field(default=Path())
 
 
@@ -133,6 +135,10 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         raise ManifestError(path, "emits_events", f"expected true or false, got {emits!r}")
     if not emits and role != "reference":
         raise ManifestError(path, "emits_events", "only a reference variant may emit no events")
+    unavailable = data.get("unavailable")
+    if unavailable is not None and (not isinstance(unavailable, str) or not unavailable.strip()):
+        raise ManifestError(path, "unavailable", "expected the reason, a non-empty string")
+    deviations = _str_list(data, "deviations", path, required=False)
     return Variant(
         name=name,
         dir=vdir,
@@ -149,6 +155,8 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         conformance_skip=skip,
         emits_events=emits,
         reason=data.get("reason"),
+        unavailable=" ".join(unavailable.split()) if unavailable else None,
+        deviations=tuple(" ".join(d.split()) for d in deviations),
         manifest=path,
     )
 
