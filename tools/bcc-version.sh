@@ -5,5 +5,5 @@ set -euo pipefail
 ver=$(dpkg-query -W -f='${Version}' libbpfcc-dev 2>/dev/null) || { echo "libbpfcc-dev not installed" >&2; exit 1; }
 /usr/bin/python3 -c 'import bcc' 2>/dev/null || { echo "python3-bpfcc not importable by /usr/bin/python3" >&2; exit 1; }
 build=/lib/modules/$(uname -r)/build
-[ -e "$build/include/linux/kconfig.h" ] || { echo "no kernel headers at $build (tools/install-kernel-headers.sh)" >&2; exit 1; }
+[ -e "$build/include/generated/autoconf.h" ] && [ -e "${build%/build}/source/include/linux/kconfig.h" ] || { echo "no kernel headers at $build (tools/install-kernel-headers.sh)" >&2; exit 1; }
 echo "bcc $ver, kernel headers $(basename "$(readlink -f "$build")")"

@@ -8,7 +8,7 @@
 set -euo pipefail
 release=$(uname -r)
 mods=/lib/modules/$release
-if [ -e "$mods/build/include/linux/kconfig.h" ]; then
+if [ -e "$mods/build/include/generated/autoconf.h" ] && [ -e "$mods/source/include/linux/kconfig.h" ]; then
   echo "kernel headers already at $mods/build -> $(readlink -f "$mods/build")"
   exit 0
 fi
