@@ -27,7 +27,7 @@ def cmd_doctor(args) -> int:
 
 def _wanted_toolchains(catalogue) -> list[str]:
     variants, _ = discover(REPO / "variants", set(catalogue))
-    return sorted({t for v in variants for t in v.toolchains} | {"cc", "bpftool"})
+    return sorted({t for v in variants if not v.unavailable for t in v.toolchains} | {"cc", "bpftool"})
 
 
 def cmd_setup(args) -> int:
@@ -59,8 +59,11 @@ def cmd_build(args) -> int:
         print(f"{e.path.parent.name}: failed: manifest: {e}")
         bad = True
     for v in variants:
-        r = build.build_variant(v, absent, clean=args.clean)
-        if r.status == "ok":
+        # A variant known to be unavailable is tried only when named: to see whether it still fails.
+        r = build.build_variant(v, absent, clean=args.clean, force=bool(args.variants))
+        if r.known:
+            print(f"{v.name}: unavailable here (known, variant.yaml): {r.reason}")
+        elif r.status == "ok":
             times = f"clean {r.clean_build_s:.1f} s, no-change {r.incremental_build_s:.2f} s" if args.clean else f"{r.build_s:.1f} s"
             print(f"{v.name}: ok ({times})")
         else:
@@ -89,7 +92,9 @@ def cmd_inspect(args) -> int:
     for v in variants:
         missing = build.missing_artifacts(v)
         entry = {"name": v.name, "role": v.role, "status": "ok", "reason": None}
-        if missing:
+        if v.unavailable:
+            entry.update(status="unavailable", known_unavailable=True, reason=v.unavailable)
+        elif missing:
             entry.update(status="unavailable", reason=f"not built: {', '.join(missing)}")
         else:
             entry["elf"] = bench.inspect_variant(v)

@@ -16,6 +16,7 @@ class BuildResult:
     variant: str
     status: str  # ok, failed, unavailable
     reason: str | None = None
+    known: bool = False  # unavailable as the manifest says (`unavailable:`): data, not a failure
     build_s: float | None = None  # this invocation, whatever it had to rebuild
     clean_build_s: float | None = None
     incremental_build_s: float | None = None
@@ -55,8 +56,13 @@ def missing_artifacts(v: Variant) -> list[str]:
     ]
 
 
-def build_variant(v: Variant, absent_toolchains: dict[str, str], clean: bool = False) -> BuildResult:
-    """Build v; with clean=True, time a clean build and then a no-change build."""
+def build_variant(v: Variant, absent_toolchains: dict[str, str], clean: bool = False,
+                  force: bool = False) -> BuildResult:
+    """Build v; with clean=True, time a clean build and then a no-change build. A variant whose
+    manifest says it is unavailable here is not built unless force=True (named on the command
+    line: someone checking whether it still fails)."""
+    if v.unavailable and not force:
+        return BuildResult(v.name, "unavailable", v.unavailable, known=True)
     lacking = [t for t in v.toolchains if t in absent_toolchains]
     if lacking:
         reason = "; ".join(f"{t}: {absent_toolchains[t]}" for t in lacking)

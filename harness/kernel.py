@@ -100,3 +100,25 @@ def rss_kib(pid: int) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def code_files(pid: int) -> dict[str, int] | None:
+    """Every distinct file the process maps executable (binary, interpreter, shared libraries),
+    with its size on disk; None when /proc/PID/maps cannot be read."""
+    try:
+        text = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return None
+    out: dict[str, int] = {}
+    for line in text.splitlines():
+        parts = line.split(maxsplit=5)
+        if len(parts) < 6 or "x" not in parts[1] or not parts[5].startswith("/"):
+            continue
+        path = parts[5]
+        if path in out or path.endswith(" (deleted)"):
+            continue
+        try:
+            out[path] = os.stat(path).st_size
+        except OSError:
+            continue
+    return out

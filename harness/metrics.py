@@ -43,6 +43,12 @@ METRICS: tuple[Metric, ...] = (
            plot="memory.png",
            method="ru_maxrss from wait4() of that child alone, forked by harness/spawn.c (a child forked by "
                   "Python would report the harness's own ~30 MiB as its floor)"),
+    Metric("code_mapped_kib", "KiB", "Code mapped", "memory.md", scale=1 / 1024, shown_unit="MiB", digits=1,
+           method="the on-disk size of every distinct file the process maps executable (its binary or "
+                  "interpreter and every shared library: libbcc and LLVM for the BCC variants), read from "
+                  "/proc/PID/maps once the header is out: the footprint a deployment ships"),
+    Metric("code_files", "files", "Files mapped executable", "memory.md", digits=0,
+           method="how many distinct files that is"),
     Metric("steady_rss_kib", "KiB", "RSS after the load", "memory.md", scale=1 / 1024, shown_unit="MiB",
            method="VmRSS right after the paced sweep"),
     Metric("user_cpu_ms", "ms", "User CPU, whole run", "memory.md", method="ru_utime from wait4()"),

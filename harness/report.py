@@ -47,6 +47,8 @@ def _name(v: dict) -> str:
 
 
 def _not_ok(v: dict) -> str:
+    if v.get("known_unavailable"):
+        return f"cannot run here: {v.get('reason') or 'no reason recorded'}"
     return f"{v['status']}: {v.get('reason') or 'no reason recorded'}"
 
 
@@ -120,7 +122,15 @@ def _runtime_table(doc: dict, table: str, title: str, intro: str = "") -> str:
         out.append(f"## {prog}\n")
         out.append(_md(["Variant"] + [m.header for m in metrics] + [f"Relative ({rel_metric.label})", "Status"], rows))
     out.append(_method(table))
+    if _deviations(doc):
+        out.append(_deviations(doc))
     return "\n".join(out)
+
+
+def _deviations(doc: dict) -> str:
+    """What a variant declares it does differently from docs/programs.md: read its figures with it."""
+    lines = [f"- {v['name']}: {d}" for v in doc["variants"] for d in v.get("deviations") or ()]
+    return "Declared deviations from the contract (variant.yaml):\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
 def _busy_warning(doc: dict) -> str:

@@ -104,6 +104,8 @@ class VariantResult:
     libbpf: str | None = None
     toolchains: list[str] = field(default_factory=list)
     emits_events: bool = True
+    known_unavailable: bool = False  # the manifest says it cannot run here, and why (reason)
+    deviations: list[str] = field(default_factory=list)  # declared departures from docs/programs.md
     build: dict = field(default_factory=dict)
     elf: dict = field(default_factory=dict)
     runtime: dict[str, ProgramRun] = field(default_factory=dict)

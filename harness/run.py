@@ -454,6 +454,12 @@ class Startup(Collector):
 
 
 class Memory(Collector):
+    def on_ready(self, ctx):
+        files = kernel.code_files(ctx.child.pid)
+        if files is not None:
+            ctx.put("code_files", len(files))
+            ctx.put("code_mapped_kib", sum(files.values()) / 1024)
+
     def on_sweep(self, ctx):
         ctx.put("steady_rss_kib", kernel.rss_kib(ctx.child.pid))
 

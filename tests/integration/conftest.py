@@ -40,6 +40,8 @@ def require(variant, feature: str):
 
 
 def require_built(variant):
+    if variant.unavailable:
+        pytest.skip(f"{variant.name} cannot run here (variant.yaml): {variant.unavailable}")
     missing = missing_artifacts(variant)
     if missing:
         msg = f"{variant.name} is not built ({', '.join(missing)}): run `nox -s build_all`"

@@ -111,3 +111,26 @@ def test_discover_reports_broken_manifests_and_keeps_the_others(tmp_path):
 def test_empty_file(tmp_path):
     e = error_of(tmp_path, "")
     assert e.field == "(top level)"
+
+
+def test_known_unavailable_and_deviations_are_read(tmp_path):
+    text = GOOD + "unavailable: >-\n  needs LLVM 13\n  and a matching rustc\ndeviations: [perf buffer, not a ring buffer]\n"
+    v = load_variant(write(tmp_path, text))
+    assert v.unavailable == "needs LLVM 13 and a matching rustc"
+    assert v.deviations == ("perf buffer", "not a ring buffer")
+
+
+@pytest.mark.parametrize("value", ["''", "true", "[a]"])
+def test_unavailable_needs_a_reason(tmp_path, value):
+    assert error_of(tmp_path, GOOD + f"unavailable: {value}\n").field == "unavailable"
+
+
+def test_a_known_unavailable_variant_is_not_built_unless_forced(tmp_path):
+    from harness.build import build_variant
+    d = write(tmp_path, GOOD.replace("command: make", "command: touch built") + "unavailable: cannot here\n")
+    v = load_variant(d)
+    r = build_variant(v, {})
+    assert (r.status, r.known, r.reason) == ("unavailable", True, "cannot here")
+    assert not (d / "built").exists()
+    forced = build_variant(v, {}, force=True)
+    assert (d / "built").exists() and forced.status == "failed" and not forced.known  # nothing was produced

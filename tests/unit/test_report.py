@@ -99,3 +99,18 @@ def test_results_round_trip_through_json():
     res = recorded()
     again = Results.from_json(res.to_json())
     assert again.to_json() == res.to_json()
+
+
+def test_a_known_unavailable_variant_shows_its_reason_everywhere():
+    doc = recorded_doc()
+    for name, fn in report.TABLES.items():
+        text = fn(doc)
+        if "retired" in text:
+            assert "cannot run here: needs LLVM 13 and a rustc built on it" in text, name
+    assert "retired" in report.memory_table(doc) and "retired" in report.build_table(doc)
+
+
+def test_declared_deviations_are_listed_under_the_runtime_tables():
+    text = report.throughput_table(recorded_doc())
+    assert "Declared deviations from the contract" in text
+    assert "- c-libbpf: a made-up deviation" in text
