@@ -485,6 +485,55 @@ def headline_table(doc: dict, prog: str) -> str:
     return _md(["Variant"] + [m.header for m in HEADLINE] + ["Stripped executable (KiB)", "Status"], rows)
 
 
+BCC_KEYS = ("first_event_ms", "peak_rss_kib", "code_mapped_kib", "code_files", "added_ns_per_op",
+            "max_sustainable_rate")
+
+
+def bcc_section(doc: dict) -> str:
+    """The BCC-based variants (toolchain `bcc`: the kernel side compiled at run time by libbcc's
+    in-process clang/LLVM) side by side with c-libbpf: the figures the advice "libbpf tools beat
+    BCC" is about. Empty when the run has no BCC variant."""
+    bcc = [v for v in doc["variants"] if "bcc" in (v.get("toolchains") or ())]
+    ref = [v for v in doc["variants"] if v["name"] == "c-libbpf"]
+    if not bcc:
+        return ""
+    out = ["## BCC and libbpf\n",
+           "BCC compiles the kernel side from C at every start, with the clang and LLVM libraries inside libbcc, "
+           "against the kernel's headers; a libbpf tool loads an object compiled once, at build time. So a BCC "
+           "tool's start-up includes a compile, its RSS the compiler, and what it maps the compiler's "
+           "libraries. Same programs, same tracepoints, same rounds as every other row.\n"]
+    base = {}
+    if ref:
+        for prog in PROGRAMS:
+            rt = (ref[0].get("runtime") or {}).get(prog) or {}
+            base[prog] = (rt.get("summary") or {}) if rt.get("status") == "ok" else {}
+    for prog in PROGRAMS:
+        rows = []
+        for v in ref + bcc:
+            rt = (v.get("runtime") or {}).get(prog)
+            summ = (rt or {}).get("summary") or {}
+            if not rt or rt["status"] != "ok":
+                rows.append([_name(v)] + ["-"] * len(BCC_KEYS) + [_not_ok(v) if v["status"] != "ok" else
+                                                                    f"{(rt or {}).get('status', 'not run')}: {(rt or {}).get('reason') or ''}"])
+                continue
+            cells = []
+            for key in BCC_KEYS:
+                m, st = BY_KEY[key], summ.get(key)
+                c = metric_cell(m, summ, "not measured").split(" (IQR")[0] if st else "not measured"
+                b = (base.get(prog) or {}).get(key)
+                if st and b and b["median"] and v is not ref[0] and key != "code_files":
+                    ratio = st["median"] / b["median"]
+                    c += f" ({'≈' if agree(st, b) else f'×{ratio:.1f}'})"
+                cells.append(c)
+            rows.append([_name(v)] + cells + ["ok"])
+        out.append(f"### {prog}\n")
+        out.append(_md(["Variant"] + [BY_KEY[k].header for k in BCC_KEYS] + ["Status"], rows))
+    out.append("Medians; in brackets, against c-libbpf (`≈`: inside the spread). Full spreads in "
+               "[startup.md](startup.md), [memory.md](memory.md), [overhead.md](overhead.md) and "
+               "[throughput.md](throughput.md).\n")
+    return "\n".join(out)
+
+
 def halves_table(doc: dict) -> str:
     rows = []
     for v in doc["variants"]:
@@ -541,6 +590,7 @@ round(s). ⚠ marks a figure whose IQR is wider than 10% of its median. In the t
 Relative figure means its spread overlaps the best one's: not a difference between frameworks.
 
 {headlines}
+{bcc_section(doc)}
 ## Does the run reproduce itself?
 
 Each headline figure over the first and the second half of the rounds. They agree when the

@@ -114,3 +114,17 @@ def test_declared_deviations_are_listed_under_the_runtime_tables():
     text = report.throughput_table(recorded_doc())
     assert "Declared deviations from the contract" in text
     assert "- c-libbpf: a made-up deviation" in text
+
+
+def test_bcc_section_only_with_a_bcc_variant_and_against_c_libbpf():
+    import copy
+    doc = recorded_doc()
+    assert report.bcc_section(doc) == ""
+    twin = copy.deepcopy(next(v for v in doc["variants"] if v["name"] == "c-libbpf"))
+    twin.update(name="bcc-twin", toolchains=["bcc"])
+    doc["variants"].append(twin)
+    text = report.bcc_section(doc)
+    assert text.startswith("## BCC and libbpf")
+    row = _cells(text.split("### opensnoop")[1], "bcc-twin")
+    assert row[1].endswith("(≈)") and row[2].endswith("(≈)")  # the same samples: no difference
+    assert "## BCC and libbpf" in report.render_readme(doc)
