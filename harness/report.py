@@ -346,6 +346,10 @@ def elf_table(doc: dict) -> str:
     for prog in PROGRAMS:
         rows = []
         for v in doc["variants"]:
+            entry = (v.get("elf") or {}).get(prog)
+            if entry is not None and not entry.get("objects"):
+                rows.append([_name(v), "none on disk", "-", "compiled at run time: what the kernel loaded is in "
+                             "kernel.md (per BPF program)"] + ["-"] * 6)
             for o in ((v.get("elf") or {}).get(prog) or {}).get("objects") or []:
                 if "error" in o:
                     rows.append([_name(v), o["path"], o["error"]] + ["-"] * 7)

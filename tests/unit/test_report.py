@@ -128,3 +128,15 @@ def test_bcc_section_only_with_a_bcc_variant_and_against_c_libbpf():
     row = _cells(text.split("### opensnoop")[1], "bcc-twin")
     assert row[1].endswith("(≈)") and row[2].endswith("(≈)")  # the same samples: no difference
     assert "## BCC and libbpf" in report.render_readme(doc)
+
+
+def test_a_variant_without_an_object_on_disk_says_so_in_elf_md():
+    import copy
+    doc = recorded_doc()
+    twin = copy.deepcopy(next(v for v in doc["variants"] if v["name"] == "c-libbpf"))
+    twin["name"] = "runtime-compiled"
+    for entry in twin["elf"].values():
+        entry["objects"] = []
+    doc["variants"].append(twin)
+    row = _cells(report.elf_table(doc).split("## opensnoop")[1], "runtime-compiled")
+    assert row[1] == "none on disk" and "compiled at run time" in row[3]
