@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # BCC compiles its C at run time against the running kernel's headers, looked up at
-# /lib/modules/$(uname -r)/build (and .../source). This kernel ships none, so install
-# Debian's 6.12 headers (the newest 6.12 build Debian serves) and link them there.
-# The headers describe 6.12, not the running kernel: the programs only read syscall
-# tracepoint arguments and task helpers, whose layout does not change between them.
-# Idempotent; an existing build/ link or tree is left alone.
+# /lib/modules/$(uname -r)/build (and .../source). This kernel ships none, so take Debian's
+# newest 6.12 headers, unpack them under .deps/kernel-headers/ (apt would also install the
+# matching kernel image, which its package depends on, and build an initramfs for it), and
+# link them there. The headers describe 6.12, not the running kernel: the programs read
+# syscall tracepoint arguments (BCC generates their structs from tracefs at run time) and
+# helpers, none of which depends on them. Idempotent; an existing build/ is left alone.
 set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
 release=$(uname -r)
 mods=/lib/modules/$release
 if [ -e "$mods/build/include/generated/autoconf.h" ] && [ -e "$mods/source/include/linux/kconfig.h" ]; then
@@ -15,10 +17,16 @@ fi
 pkg=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' | awk '{print $1}' | sort -V | tail -1)
 [ -n "$pkg" ] || { echo "install-kernel-headers: Debian serves no linux-headers-6.12.*+deb12-amd64 package" >&2; exit 1; }
 ver=${pkg#linux-headers-}; ver=${ver%-amd64}
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 "$pkg" "linux-headers-$ver-common" >/dev/null
-build=/usr/src/linux-headers-$ver-amd64
-source=/usr/src/linux-headers-$ver-common
-[ -d "$build" ] && [ -d "$source" ] || { echo "install-kernel-headers: $pkg installed but $build or $source is missing" >&2; exit 1; }
+dest=$repo/.deps/kernel-headers
+rm -rf "$dest"
+mkdir -p "$dest/debs"
+(cd "$dest/debs" && apt-get download -qq "$pkg" "linux-headers-$ver-common" 2>/dev/null)
+for deb in "$dest"/debs/*.deb; do dpkg-deb -x "$deb" "$dest"; done
+rm -rf "$dest/debs"
+build=$dest/usr/src/linux-headers-$ver-amd64
+source=$dest/usr/src/linux-headers-$ver-common
+[ -e "$build/include/generated/autoconf.h" ] && [ -e "$source/include/linux/kconfig.h" ] ||
+  { echo "install-kernel-headers: $pkg unpacked but $build or $source is incomplete" >&2; exit 1; }
 mkdir -p "$mods"
 ln -sfn "$build" "$mods/build"
 ln -sfn "$source" "$mods/source"

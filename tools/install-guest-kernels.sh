@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# The guest kernels of the kernel matrix (`nox -s matrix`): Debian's newest 6.1 and 6.12
+# images, unpacked under .deps/kernels/<release>/ (nothing installed as the host's kernel,
+# no boot loader or initramfs hooks run), and their modules made visible at
+# /lib/modules/<release>/, where virtme-ng looks for the 9p and virtio modules it puts in the
+# guest's initramfs. Idempotent. Prints one line per kernel: <release> <vmlinuz path>.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+dest=$repo/.deps/kernels
+mkdir -p "$dest"
+newest() { apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -1; }
+pkgs=("$(newest '^linux-image-6\.1\.0-[0-9]+-amd64$')" "$(newest '^linux-image-6\.12\.[0-9]+\+deb12-amd64$')")
+for pkg in "${pkgs[@]}"; do
+  [ -n "$pkg" ] || { echo "install-guest-kernels: Debian serves no 6.1 or 6.12 amd64 image" >&2; exit 1; }
+  release=${pkg#linux-image-}
+  dir=$dest/$release
+  if [ ! -f "$dir/boot/vmlinuz-$release" ]; then
+    rm -rf "$dir" "$dest/tmp"
+    mkdir -p "$dest/tmp"
+    (cd "$dest/tmp" && apt-get download -qq "$pkg" 2>/dev/null)
+    dpkg-deb -x "$dest"/tmp/*.deb "$dir"
+    rm -rf "$dest/tmp"
+  fi
+  [ -f "$dir/boot/vmlinuz-$release" ] || { echo "install-guest-kernels: $pkg has no vmlinuz" >&2; exit 1; }
+  # Entry by entry: /lib/modules/<release>/ may already exist (Debian's headers package links
+  # build/ and source/ there).
+  mods=/lib/modules/$release
+  mkdir -p "$mods"
+  for f in "$dir/lib/modules/$release"/*; do
+    [ -e "$mods/$(basename "$f")" ] || ln -s "$f" "$mods/$(basename "$f")"
+  done
+  echo "$release $dir/boot/vmlinuz-$release"
+done
