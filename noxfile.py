@@ -68,6 +68,13 @@ def unit(session: nox.Session) -> None:
 
 
 @nox.session(requires=["build_all"])
+def matrix(session: nox.Session) -> None:
+    """The conformance suite on Debian's 6.1 and 6.12 kernels under qemu and on the host's: results/kernels.md."""
+    _harness(session)
+    session.run("python", "-m", "harness", "matrix", *session.posargs)
+
+
+@nox.session(requires=["build_all"])
 def tests(session: nox.Session) -> None:
     """Unit tests, then the root integration tests against the real kernel, over every variant."""
     _harness(session)

@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import bench, build, compare, doctor, elf, helpers, report, results, toolchains
+from . import bench, build, compare, doctor, elf, helpers, matrix, report, results, toolchains
 from .env import REPO, RESULTS, WORK, is_root, under_ci
 from .manifest import discover
 
@@ -199,6 +199,48 @@ def cmd_compare(args) -> int:
     return 0 if all_agree else 1
 
 
+def cmd_matrix(args) -> int:
+    if not is_root():
+        _die("the matrix loads BPF programs and boots kernels: run it as root")
+    wanted = [k.strip() for k in args.kernels.split(",") if k.strip()]
+    kernels = []
+    try:
+        guests = matrix.guest_kernels() if any(k != "host" for k in wanted) else []
+    except matrix.MatrixError as e:
+        _die(str(e))
+    for k in wanted:
+        if k == "host":
+            kernels.append(matrix.host_kernel())
+            continue
+        found = [g for g in guests if g.release == k or g.release.startswith(k + ".") or g.release.startswith(k + "-")]
+        if not found:
+            _die(f"no guest kernel {k!r}; have: host, {', '.join(g.release for g in guests)}", 2)
+        kernels.append(found[0])
+    if any(k.image for k in kernels) and not matrix.have_vng():
+        _die("vng (virtme-ng, from PyPI) is not on PATH: run it through `nox -s matrix`")
+    full = args.k is None and set(wanted) >= {"host", "6.1", "6.12"}
+    out = Path(args.out) if args.out else (RESULTS if full else SCRATCH)
+    why = results.check_writable(out)
+    if why:
+        _die(f"results cannot be written: {why}")
+    variants, _ = discover(REPO / "variants", set(toolchains.load_catalogue()))
+    doc = matrix.run(kernels, WORK / "matrix", args.k)
+    described = [{"name": v.name, "role": v.role, "unavailable": v.unavailable} for v in variants]
+    with results.no_interrupt():
+        results.write_atomic(out / "kernels.json", results.dumps(doc))
+        results.write_atomic(out / "kernels.md", matrix.render(doc, described))
+    print(f"wrote {out / 'kernels.md'} and {out / 'kernels.json'}")
+    host_fail = [f"{n} ({', '.join(o.failures[:1])})" for r in doc["kernels"] if r["where"] == "host"
+                 for n, o in ((n, matrix.VariantOutcome(**o)) for n, o in (r.get("variants") or {}).items())
+                 if o.status == "fail"]
+    not_run = [f"{r['release']}: {r['reason']}" for r in doc["kernels"] if r["status"] != "ok"]
+    for line in not_run:
+        print(f"matrix: not run on {line}", file=sys.stderr)
+    for line in host_fail:
+        print(f"matrix: fails on the host kernel: {line}", file=sys.stderr)
+    return 1 if (not_run or host_fail) else 0
+
+
 def cmd_helpers(args) -> int:
     try:
         helpers.compile_all()
@@ -248,9 +290,17 @@ def main(argv=None) -> int:
     c.add_argument("a")
     c.add_argument("b")
     sub.add_parser("helpers", help="compile the harness's C helpers (spawn, loadgen)")
+    mx = sub.add_parser("matrix", help="the conformance suite on the host kernel and on guest kernels under qemu")
+    mx.add_argument("--kernels", default="6.1,6.12,host",
+                    help="comma-separated: host, 6.1, 6.12 or a full guest release (default: all three)")
+    mx.add_argument("-k", default=None, help="only the tests pytest -k selects (e.g. hello)")
+    mx.add_argument("--out", default=None,
+                    help=f"folder for kernels.md and kernels.json (default: {RESULTS.relative_to(REPO)}/ for the "
+                         f"full matrix, else {SCRATCH.relative_to(REPO)}/)")
     args = p.parse_args(argv)
     return {"doctor": cmd_doctor, "setup": cmd_setup, "build": cmd_build, "inspect": cmd_inspect,
-            "bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "helpers": cmd_helpers}[args.cmd](args)
+            "bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "helpers": cmd_helpers,
+            "matrix": cmd_matrix}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,14 @@ def supports(variant, feature: str) -> bool:
     return not {"all", feature} & set(variant.conformance_skip)
 
 
+@pytest.fixture(autouse=True)
+def _variant_property(request, record_property):
+    """Names the variant of every test in a JUnit report: the kernel matrix reads it per variant."""
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    if "variant" in params:
+        record_property("variant", params["variant"].name)
+
+
 @pytest.fixture
 def token():
     return uuid.uuid4().hex[:8]
