@@ -204,10 +204,16 @@ def cmd_matrix(args) -> int:
         _die("the matrix loads BPF programs and boots kernels: run it as root")
     wanted = [k.strip() for k in args.kernels.split(",") if k.strip()]
     kernels = []
-    try:
-        guests = matrix.guest_kernels() if any(k != "host" for k in wanted) else []
-    except matrix.MatrixError as e:
-        _die(str(e))
+    guests = []
+    if any(k != "host" for k in wanted):
+        catalogue = toolchains.load_catalogue()
+        try:
+            absent = toolchains.setup(catalogue, ["qemu"], log=lambda line: None)
+            if absent:
+                _die(f"qemu: {absent['qemu']}")
+            guests = matrix.guest_kernels()
+        except (toolchains.SetupError, matrix.MatrixError) as e:
+            _die(str(e))
     for k in wanted:
         if k == "host":
             kernels.append(matrix.host_kernel())
