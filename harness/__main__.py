@@ -7,7 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import bench, build, compare, doctor, elf, helpers, matrix, report, results, toolchains
+from . import bench, build, compare, doctor, elf, helpers, matrix, merge, report, results, toolchains
 from .env import REPO, RESULTS, WORK, is_root, under_ci
 from .manifest import discover
 
@@ -27,7 +27,8 @@ def cmd_doctor(args) -> int:
 
 def _wanted_toolchains(catalogue) -> list[str]:
     variants, _ = discover(REPO / "variants", set(catalogue))
-    return sorted({t for v in variants if not v.unavailable for t in v.toolchains} | {"cc", "bpftool"})
+    # cc builds the harness's helpers, bpftool reads the kernel's view, actionlint checks the CI workflow.
+    return sorted({t for v in variants if not v.unavailable for t in v.toolchains} | {"cc", "bpftool", "actionlint"})
 
 
 def cmd_setup(args) -> int:
@@ -247,6 +248,29 @@ def cmd_matrix(args) -> int:
     return 1 if (not_run or host_fail) else 0
 
 
+def cmd_merge(args) -> int:
+    docs = []
+    for p in args.files:
+        try:
+            docs.append(results.load(Path(p)))
+        except OSError as e:
+            _die(f"cannot read {p}: {e.strerror}")
+        except ValueError as e:
+            _die(str(e))
+    text = merge.merge(docs)
+    if args.out:
+        out = Path(args.out)
+        why = results.check_writable(out)
+        if why:
+            _die(f"cannot write {out}: {why}")
+        with results.no_interrupt():
+            results.write_atomic(out / "merged.md", text)
+        print(f"wrote {out / 'merged.md'} from {len(docs)} runs")
+    else:
+        print(text, end="")
+    return 0
+
+
 def cmd_helpers(args) -> int:
     try:
         helpers.compile_all()
@@ -296,6 +320,9 @@ def main(argv=None) -> int:
     c.add_argument("a")
     c.add_argument("b")
     sub.add_parser("helpers", help="compile the harness's C helpers (spawn, loadgen)")
+    mg = sub.add_parser("merge", help="several results.json (machines, kernels) as one set of tables, a column each")
+    mg.add_argument("files", nargs="+")
+    mg.add_argument("--out", default=None, help="write DIR/merged.md instead of printing it")
     mx = sub.add_parser("matrix", help="the conformance suite on the host kernel and on guest kernels under qemu")
     mx.add_argument("--kernels", default="6.1,6.12,host",
                     help="comma-separated: host, 6.1, 6.12 or a full guest release (default: all three)")
@@ -306,7 +333,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     return {"doctor": cmd_doctor, "setup": cmd_setup, "build": cmd_build, "inspect": cmd_inspect,
             "bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "helpers": cmd_helpers,
-            "matrix": cmd_matrix}[args.cmd](args)
+            "matrix": cmd_matrix, "merge": cmd_merge}[args.cmd](args)
 
 
 if __name__ == "__main__":
