@@ -14,6 +14,7 @@
 
 struct hello_event {
 	__u32 pid;
+	__u32 ppid;	/* task->real_parent->tgid: a field access relocated for the running kernel */
 	__u32 uid;
 	char comm[TASK_COMM_LEN];
 	char message[HELLO_MSG_LEN];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "events.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -21,6 +22,7 @@ SEC("tracepoint/syscalls/sys_enter_execve")
 int hello_execve(struct trace_event_raw_sys_enter *ctx)
 {
 	static const char msg[HELLO_MSG_LEN] = "Hello World";
+	struct task_struct *task;
 	struct hello_event *e;
 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
@@ -29,6 +31,11 @@ int hello_execve(struct trace_event_raw_sys_enter *ctx)
 		return 0;
 	}
 	e->pid = bpf_get_current_pid_tgid() >> 32;
+	/* The offsets of real_parent in task_struct and of tgid differ between kernels (and
+	 * configurations): BPF_CORE_READ records CO-RE relocations that libbpf (or cilium/ebpf)
+	 * resolves against the running kernel's BTF at load time. */
+	task = (struct task_struct *)bpf_get_current_task();
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	__builtin_memcpy(e->message, msg, sizeof(msg));

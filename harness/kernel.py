@@ -122,3 +122,18 @@ def code_files(pid: int) -> dict[str, int] | None:
         except OSError:
             continue
     return out
+
+
+def headers_release(release: str | None = None) -> str | None:
+    """The release of the kernel headers at /lib/modules/<release>/build (default: the running
+    kernel's), from their utsrelease.h: what BCC compiles against; None when there are none."""
+    import platform
+    release = release or platform.release()
+    try:
+        text = Path(f"/lib/modules/{release}/build/include/generated/utsrelease.h").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("#define UTS_RELEASE"):
+            return line.split('"')[1]
+    return None

@@ -47,6 +47,7 @@ class Variant:
     reason: str | None = None
     unavailable: str | None = None  # known not to build or run here, and why: data, not a failure
     deviations: tuple[str, ...] = ()  # declared departures from docs/programs.md, shown in the tables
+    runtime_headers: bool = False  # compiles its kernel side at run time against /lib/modules/$(uname -r)/build
     manifest: Path = field(default=Path())
 
 
@@ -139,6 +140,9 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
     if unavailable is not None and (not isinstance(unavailable, str) or not unavailable.strip()):
         raise ManifestError(path, "unavailable", "expected the reason, a non-empty string")
     deviations = _str_list(data, "deviations", path, required=False)
+    runtime_headers = data.get("runtime_headers", False)
+    if not isinstance(runtime_headers, bool):
+        raise ManifestError(path, "runtime_headers", f"expected true or false, got {runtime_headers!r}")
     return Variant(
         name=name,
         dir=vdir,
@@ -157,6 +161,7 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         reason=data.get("reason"),
         unavailable=" ".join(unavailable.split()) if unavailable else None,
         deviations=tuple(" ".join(d.split()) for d in deviations),
+        runtime_headers=runtime_headers,
         manifest=path,
     )
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The guest kernels of the kernel matrix (`nox -s matrix`): Debian's newest 6.1 and 6.12
-# images, unpacked under .deps/kernels/<release>/ (nothing installed as the host's kernel,
-# no boot loader or initramfs hooks run), and their modules made visible at
+# images and their headers, unpacked under .deps/kernels/<release>/ (nothing installed as the
+# host's kernel, no boot loader or initramfs hooks run). Their modules are made visible at
 # /lib/modules/<release>/, where virtme-ng looks for the 9p and virtio modules it puts in the
-# guest's initramfs. Idempotent. Prints one line per kernel: <release> <vmlinuz path>.
+# guest's initramfs, and their headers at /lib/modules/<release>/build and source, where BCC
+# looks when it runs in that guest. Idempotent. Prints one line per kernel: <release> <vmlinuz>.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 dest=$repo/.deps/kernels
@@ -14,11 +15,13 @@ for pkg in "${pkgs[@]}"; do
   [ -n "$pkg" ] || { echo "install-guest-kernels: Debian serves no 6.1 or 6.12 amd64 image" >&2; exit 1; }
   release=${pkg#linux-image-}
   dir=$dest/$release
-  if [ ! -f "$dir/boot/vmlinuz-$release" ]; then
+  if [ ! -f "$dir/boot/vmlinuz-$release" ] || [ ! -d "$dir/usr/src/linux-headers-$release" ]; then
     rm -rf "$dir" "$dest/tmp"
     mkdir -p "$dest/tmp"
-    (cd "$dest/tmp" && apt-get download -qq "$pkg" 2>/dev/null)
-    dpkg-deb -x "$dest"/tmp/*.deb "$dir"
+    common=$(apt-cache show "linux-headers-$release" 2>/dev/null | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\) .*/\1/p' | head -1)
+    [ -n "$common" ] || { echo "install-guest-kernels: Debian serves no linux-headers-$release" >&2; exit 1; }
+    (cd "$dest/tmp" && apt-get download -qq "$pkg" "linux-headers-$release" "$common" 2>/dev/null)
+    for deb in "$dest"/tmp/*.deb; do dpkg-deb -x "$deb" "$dir"; done
     rm -rf "$dest/tmp"
   fi
   [ -f "$dir/boot/vmlinuz-$release" ] || { echo "install-guest-kernels: $pkg has no vmlinuz" >&2; exit 1; }
@@ -27,7 +30,11 @@ for pkg in "${pkgs[@]}"; do
   mods=/lib/modules/$release
   mkdir -p "$mods"
   for f in "$dir/lib/modules/$release"/*; do
-    [ -e "$mods/$(basename "$f")" ] || ln -s "$f" "$mods/$(basename "$f")"
+    [ -e "$mods/$(basename "$f")" ] || ln -sfn "$f" "$mods/$(basename "$f")"
   done
+  # The headers packages link build/ and source/ to /usr/src/...; point them into .deps instead.
+  [ -e "$mods/build/include/generated/autoconf.h" ] || ln -sfn "$dir/usr/src/linux-headers-$release" "$mods/build"
+  src=$(find "$dir/usr/src" -maxdepth 1 -name 'linux-headers-*-common' | head -1)
+  [ -e "$mods/source/include/linux/kconfig.h" ] || ln -sfn "$src" "$mods/source"
   echo "$release $dir/boot/vmlinuz-$release"
 done

@@ -32,6 +32,7 @@ static __always_inline void count_drop(void)
 int hello_execve(struct tracepoint__syscalls__sys_enter_execve *args)
 {
 	const char msg[HELLO_MSG_LEN] = "Hello World";
+	struct task_struct *task;
 #ifdef PERF_OUTPUT
 	struct hello_event ev = {};
 	struct hello_event *e = &ev;
@@ -44,6 +45,10 @@ int hello_execve(struct tracepoint__syscalls__sys_enter_execve *args)
 	}
 #endif
 	e->pid = bpf_get_current_pid_tgid() >> 32;
+	/* BCC rewrites these dereferences into bpf_probe_read_kernel() calls at offsets taken from
+	 * the kernel headers it compiles against: right only when they are the running kernel's. */
+	task = (struct task_struct *)bpf_get_current_task();
+	e->ppid = task->real_parent->tgid;
 	e->uid = (u32)bpf_get_current_uid_gid();
 	bpf_get_current_comm(&e->comm, sizeof(e->comm));
 	__builtin_memcpy(e->message, msg, sizeof(msg));

@@ -8,7 +8,7 @@ import pytest
 from .conftest import require, supports
 
 SUMMARY = re.compile(r"events=\d+ drops=\d+")
-HEADERS = {"hello": "PID\tUID\tCOMM\tMESSAGE", "opensnoop": "PID\tCOMM\tFD\tERR\tPATH"}
+HEADERS = {"hello": "PID\tPPID\tUID\tCOMM\tMESSAGE", "opensnoop": "PID\tCOMM\tFD\tERR\tPATH"}
 # Without privileges and capabilities: whatever needs root fails with exit 1, so exit 0 or 2
 # here shows that -h and usage errors are settled before any BPF work.
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]

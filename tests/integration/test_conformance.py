@@ -1,9 +1,14 @@
 """The programs of docs/programs.md, the very same tests for every variant (the command line: test_cli.py)."""
 import errno
+import os
+import platform
 import signal
 import subprocess
 import time
 
+import pytest
+
+from harness import kernel
 
 from .conftest import helper, require, supports
 
@@ -145,4 +150,15 @@ def test_hello_reports_an_exec(variant, run, gen, token):
     assert p.wait() == 0
     r.wait_rows(f"hl{token}")
     r.stop()
-    assert r.rows(f"hl{token}") == [[str(p.pid), "0", f"hl{token}", "Hello World"]]
+    rows = r.rows(f"hl{token}")
+    assert len(rows) == 1 and len(rows[0]) == 5, rows
+    pid, ppid, uid, comm, message = rows[0]
+    assert [pid, uid, comm, message] == [str(p.pid), "0", f"hl{token}", "Hello World"]
+    # PPID is read from task_struct->real_parent->tgid, a field whose offset differs between
+    # kernels: right only where the variant's field access was relocated for this kernel.
+    if ppid != str(os.getpid()) and variant.runtime_headers:
+        headers, running = kernel.headers_release(), platform.release()
+        if headers != running:
+            pytest.xfail(f"PPID {ppid}, not {os.getpid()}: compiled against the headers of {headers}, "
+                         f"not of the running {running}")
+    assert ppid == str(os.getpid()), f"PPID {ppid}, expected the test's own pid {os.getpid()}"

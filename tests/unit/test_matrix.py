@@ -10,6 +10,9 @@ JUNIT = """<?xml version="1.0" encoding="utf-8"?>
 <testcase classname="t" name="test_b[rust-aya]"><properties><property name="variant" value="rust-aya"/></properties></testcase>
 <testcase classname="t" name="test_a[bpftrace]"><properties><property name="variant" value="bpftrace"/></properties>
   <skipped message="declares all unsupported"/></testcase>
+<testcase classname="t" name="test_a[bcc-python]"><properties><property name="variant" value="bcc-python"/></properties>
+  <skipped type="pytest.xfail" message="PPID 0: compiled against the headers of 6.12"/></testcase>
+<testcase classname="t" name="test_b[bcc-python]"><properties><property name="variant" value="bcc-python"/></properties></testcase>
 <testcase classname="t" name="test_unrelated"/>
 </testsuite></testsuites>
 """
@@ -19,7 +22,9 @@ def test_junit_is_read_per_variant(tmp_path):
     p = tmp_path / "r.xml"
     p.write_text(JUNIT)
     out = matrix.read_junit(p)
-    assert set(out) == {"c-libbpf", "rust-aya", "bpftrace"}
+    assert set(out) == {"c-libbpf", "rust-aya", "bpftrace", "bcc-python"}
+    assert (out["bcc-python"].status, out["bcc-python"].xfailed, out["bcc-python"].skipped) == ("pass", 1, 0)
+    assert out["bcc-python"].expected == ["test_a[bcc-python]: PPID 0: compiled against the headers of 6.12"]
     assert (out["c-libbpf"].status, out["c-libbpf"].passed) == ("pass", 2)
     assert (out["rust-aya"].status, out["rust-aya"].failed, out["rust-aya"].passed) == ("fail", 1, 1)
     assert out["rust-aya"].failures == ["test_a[rust-aya]: AssertionError: ppid 0 != 1234"]
@@ -41,4 +46,6 @@ def test_table_has_a_column_per_kernel_oldest_first(tmp_path):
     aya = next(line for line in text.splitlines() if line.startswith("| rust-aya"))
     assert "**fail** (1 of 2): test_a[rust-aya]: AssertionError: ppid 0 != 1234" in aya
     assert "not run: the guest did not run the suite: Kernel panic" in aya
+    bcc = next(line for line in text.splitlines() if line.startswith("| bcc-python"))
+    assert "pass (1 tests), **1 expected failure**: test_a[bcc-python]: PPID 0" in bcc
     assert "not run: needs LLVM 13" in next(line for line in text.splitlines() if line.startswith("| rust-redbpf"))

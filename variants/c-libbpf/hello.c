@@ -12,7 +12,7 @@
 static const char *prog = "hello";
 static const char *usage =
 	"usage: hello [-h] [-d SECONDS]\n"
-	"One line per execve() on this machine: PID, UID, COMM, MESSAGE.\n"
+	"One line per execve() on this machine: PID, PPID, UID, COMM, MESSAGE.\n"
 	"  -h          print this help and exit\n"
 	"  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM\n";
 static unsigned long long events;
@@ -25,7 +25,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(*e))
 		return 0;
 	events++;
-	printf("%u\t%u\t%.*s\t%.*s\n", e->pid, e->uid, TASK_COMM_LEN, e->comm,
+	printf("%u\t%u\t%u\t%.*s\t%.*s\n", e->pid, e->ppid, e->uid, TASK_COMM_LEN, e->comm,
 	       HELLO_MSG_LEN, e->message);
 	return 0;
 }
@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	err = poll_until_done(rb, prog, "PID\tUID\tCOMM\tMESSAGE", deadline);
+	err = poll_until_done(rb, prog, "PID\tPPID\tUID\tCOMM\tMESSAGE", deadline);
 	if (err)
 		goto out;
 	fprintf(stderr, "events=%llu drops=%llu\n", events, (unsigned long long)skel->bss->drops);

@@ -24,13 +24,15 @@ func main() {
 	tool.Exit(fs.Name(), run(duration))
 }
 
-// format prints a struct hello_event, bpf2go's helloHelloEvent, as PID, UID, COMM, MESSAGE.
+// format prints a struct hello_event, bpf2go's helloHelloEvent, as PID, PPID, UID, COMM, MESSAGE.
 func format(out, sample []byte) []byte {
 	e := tool.Event[helloHelloEvent](sample)
 	if e == nil {
 		return out
 	}
 	out = strconv.AppendUint(out, uint64(e.Pid), 10)
+	out = append(out, '\t')
+	out = strconv.AppendUint(out, uint64(e.Ppid), 10)
 	out = append(out, '\t')
 	out = strconv.AppendUint(out, uint64(e.Uid), 10)
 	out = append(out, '\t')
@@ -66,7 +68,7 @@ func run(duration tool.Seconds) error {
 	}
 	defer rd.Close()
 
-	events, err := tool.Stream(rd, sig, duration, "PID\tUID\tCOMM\tMESSAGE", format)
+	events, err := tool.Stream(rd, sig, duration, "PID\tPPID\tUID\tCOMM\tMESSAGE", format)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 // helloEvent mirrors struct hello_event of bpf/events.h: libbpfgo generates no types.
 type helloEvent struct {
 	Pid     uint32
+	Ppid    uint32
 	Uid     uint32
 	Comm    [16]byte
 	Message [12]byte
@@ -30,13 +31,15 @@ func main() {
 	tool.Exit(fs.Name(), run(duration))
 }
 
-// format prints a struct hello_event as PID, UID, COMM, MESSAGE.
+// format prints a struct hello_event as PID, PPID, UID, COMM, MESSAGE.
 func format(out, sample []byte) []byte {
 	e := tool.Event[helloEvent](sample)
 	if e == nil {
 		return out
 	}
 	out = strconv.AppendUint(out, uint64(e.Pid), 10)
+	out = append(out, '\t')
+	out = strconv.AppendUint(out, uint64(e.Ppid), 10)
 	out = append(out, '\t')
 	out = strconv.AppendUint(out, uint64(e.Uid), 10)
 	out = append(out, '\t')
@@ -77,7 +80,7 @@ func run(duration tool.Seconds) error {
 	}
 	rb.Poll(tool.PollTimeoutMs)
 
-	events, err := tool.Stream(samples, sig, duration, "PID\tUID\tCOMM\tMESSAGE", format)
+	events, err := tool.Stream(samples, sig, duration, "PID\tPPID\tUID\tCOMM\tMESSAGE", format)
 	if err != nil {
 		return err
 	}

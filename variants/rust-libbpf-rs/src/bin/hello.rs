@@ -37,7 +37,7 @@ fn run(args: &Args) -> Result<(u64, u64)> {
     let events = common::stream_events(
         &skel.maps.events,
         links,
-        "PID\tUID\tCOMM\tMESSAGE",
+        "PID\tPPID\tUID\tCOMM\tMESSAGE",
         &stop,
         print,
     )?;
@@ -47,7 +47,7 @@ fn run(args: &Args) -> Result<(u64, u64)> {
 
 fn print(out: &mut Out<'_>, record: &[u8]) -> io::Result<()> {
     let e: &hello_event = common::read_event(record)?;
-    write!(out, "{}\t{}\t", e.pid, e.uid)?;
+    write!(out, "{}\t{}\t{}\t", e.pid, e.ppid, e.uid)?;
     out.write_all(c_str(&e.comm))?;
     out.write_all(b"\t")?;
     out.write_all(c_str(&e.message))?;
