@@ -32,7 +32,7 @@ from .results import Sample
 SUMMARY = re.compile(rb"events=(\d+) drops=(\d+)")
 READY_TIMEOUT_S = 30.0
 FIRST_EVENT_TIMEOUT_S = 10.0
-STOP_TIMEOUT_S = 10.0
+STOP_TIMEOUT_S = 10.0 * float(os.environ.get("EBPF_TIME_SCALE", "1"))  # see tests/integration/conftest.py
 QUIET_S = 0.3        # no new line for this long after a load: the variant has drained its ring buffer
 POLL_S = 0.0002      # how often the output file is read while startup is timed
 DRAIN_POLL_S = 0.005

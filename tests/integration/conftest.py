@@ -14,8 +14,11 @@ from harness.run import Child, leaked, loadgen
 
 from ..conftest import VARIANTS
 
-READY_S = 30.0
-EVENT_S = 10.0
+# Under an emulated CPU (the kernel matrix's qemu guests, TCG) everything takes many times
+# longer; the matrix says how much through EBPF_TIME_SCALE. Behaviour is checked, not speed.
+TIME_SCALE = float(os.environ.get("EBPF_TIME_SCALE", "1"))
+READY_S = 30.0 * TIME_SCALE
+EVENT_S = 10.0 * TIME_SCALE
 
 
 def pytest_collection_modifyitems(config, items):
