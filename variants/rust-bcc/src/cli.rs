@@ -1,0 +1,181 @@
+//! The command line of `hello` and `opensnoop`, the one every variant accepts (docs/programs.md).
+//! rust-libbpf-rs and rust-aya carry this same file, parsed with lexopt.
+//!
+//! Each option is an argument of its own and so is its value (`-d 1.5`, never `-d1.5` or
+//! `-xd 1`). A bad command line is one line on stderr, `PROGRAM: why`, and exit code 2, before
+//! anything is loaded; `-h` prints the usage on stdout and exits 0.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStringExt as _;
+use std::process;
+use std::time::Duration;
+
+use lexopt::{Arg, Parser};
+
+/// `pid_t` is a signed 32-bit integer and 0 is no process.
+const PID_MAX: u64 = i32::MAX as u64;
+
+/// `u32::MAX` is `(uid_t)-1`, which no user has: the BPF side uses it for "every user".
+const UID_MAX: u64 = u32::MAX as u64 - 1;
+
+#[derive(Clone, Copy)]
+pub enum Program {
+    Hello,
+    Opensnoop,
+}
+
+impl Program {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Hello => "hello",
+            Self::Opensnoop => "opensnoop",
+        }
+    }
+
+    /// The option letters the program accepts.
+    fn options(self) -> &'static str {
+        match self {
+            Self::Hello => "hd",
+            Self::Opensnoop => "hpuxnd",
+        }
+    }
+
+    fn usage(self) -> &'static str {
+        match self {
+            Self::Hello => {
+                "usage: hello [-h] [-d SECONDS]
+Prints one line per execve() until SIGINT or SIGTERM.
+  -d SECONDS  stop after SECONDS (a positive number, decimals allowed)
+  -h          print this help and exit
+"
+            }
+            Self::Opensnoop => {
+                "usage: opensnoop [-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]
+Prints one line per open() and openat() until SIGINT or SIGTERM.
+  -p PID      only the process PID
+  -u UID      only the user UID
+  -x          only the opens that failed
+  -n NAME     only the commands whose name contains NAME
+  -d SECONDS  stop after SECONDS (a positive number, decimals allowed)
+  -h          print this help and exit
+"
+            }
+        }
+    }
+}
+
+/// What the command line asks for; `hello` only ever sets `duration`.
+#[derive(Default)]
+pub struct Args {
+    /// `None`: until SIGINT or SIGTERM.
+    pub duration: Option<Duration>,
+    /// `None`: every process.
+    pub pid: Option<u32>,
+    /// `None`: every user.
+    pub uid: Option<u32>,
+    pub failed: bool,
+    /// A substring of the command name (comm), as bytes: comm need not be UTF-8.
+    pub name: Option<Vec<u8>>,
+}
+
+/// Parses the process's arguments for `program`. Exits with 0 after printing the usage for
+/// `-h`, with 2 after one line on stderr for a bad command line.
+pub fn parse(program: Program) -> Args {
+    match parse_from(program, Parser::from_env()) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{}", program.usage());
+            process::exit(0);
+        }
+        Err(why) => {
+            eprintln!("{}: {why}", program.name());
+            process::exit(2);
+        }
+    }
+}
+
+/// `Ok(None)` when `-h` asks for the usage.
+fn parse_from(program: Program, mut parser: Parser) -> Result<Option<Args>, String> {
+    let mut args = Args::default();
+    loop {
+        // lexopt takes `--` as the end of the options; the contract has no such thing.
+        if parser
+            .try_raw_args()
+            .is_some_and(|raw| raw.peek() == Some(OsStr::new("--")))
+        {
+            return Err("unexpected argument: --".to_owned());
+        }
+        let Some(arg) = parser.next().map_err(|err| err.to_string())? else {
+            return Ok(Some(args));
+        };
+        let letter = match arg {
+            Arg::Short(letter) if program.options().contains(letter) => letter,
+            Arg::Short(letter) => return Err(format!("unknown option: -{letter}")),
+            Arg::Long(name) => return Err(format!("unknown option: --{name}")),
+            Arg::Value(value) => {
+                return Err(format!("unexpected argument: {}", value.to_string_lossy()));
+            }
+        };
+        // lexopt would take `-xd` as two options and `-d1` or `-d=1` as an option and its value.
+        if parser.optional_value().is_some() {
+            return Err(format!(
+                "-{letter}: each option and each value is an argument of its own"
+            ));
+        }
+        match letter {
+            'h' => return Ok(None),
+            'x' => args.failed = true,
+            'd' => args.duration = Some(duration(&value(&mut parser, letter)?)?),
+            'p' => args.pid = Some(id("PID", &value(&mut parser, letter)?, 1, PID_MAX)?),
+            'u' => args.uid = Some(id("UID", &value(&mut parser, letter)?, 0, UID_MAX)?),
+            'n' => args.name = Some(name(value(&mut parser, letter)?)?),
+            _ => unreachable!("every letter of Program::options has an arm"),
+        }
+    }
+}
+
+/// The next argument, whatever it looks like: `-u -1` is a bad UID, not a missing one.
+fn value(parser: &mut Parser, letter: char) -> Result<OsString, String> {
+    parser
+        .value()
+        .map_err(|_| format!("option -{letter} needs a value"))
+}
+
+/// A positive decimal number of seconds: digits with at most one decimal point.
+fn duration(text: &OsStr) -> Result<Duration, String> {
+    let invalid = || format!("invalid duration: {}", text.to_string_lossy());
+    let text = text.to_str().ok_or_else(invalid)?;
+    let decimal = text.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text.matches('.').count() <= 1
+        && text.contains(|c: char| c.is_ascii_digit());
+    if !decimal {
+        return Err(invalid());
+    }
+    let seconds: f64 = text.parse().map_err(|_| invalid())?;
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(duration) if !duration.is_zero() => Ok(duration),
+        _ => Err(invalid()),
+    }
+}
+
+/// A process or user id: decimal digits only (no sign), within `min..=max`.
+fn id(what: &str, text: &OsStr, min: u64, max: u64) -> Result<u32, String> {
+    let invalid = || format!("invalid {what}: {}", text.to_string_lossy());
+    let text = text.to_str().ok_or_else(invalid)?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    // Too many digits for a u64 is out of range as well.
+    let id: u64 = text.parse().map_err(|_| invalid())?;
+    if !(min..=max).contains(&id) {
+        return Err(invalid());
+    }
+    u32::try_from(id).map_err(|_| invalid())
+}
+
+fn name(text: OsString) -> Result<Vec<u8>, String> {
+    if text.is_empty() {
+        return Err("invalid NAME: it must not be empty".to_owned());
+    }
+    Ok(text.into_vec())
+}

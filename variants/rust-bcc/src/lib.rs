@@ -1,0 +1,344 @@
+//! What `hello` and `opensnoop` share: the command line, the stop conditions, compiling and
+//! attaching through libbcc (with its messages kept off stderr), streaming the ring buffer, the
+//! drops counter and the exit report. Each binary keeps its own C source, event type and output.
+
+pub mod cli;
+
+use std::env;
+use std::fs::File;
+use std::io::{self, BufWriter, Read as _, Seek as _, Stdout, Write};
+use std::mem;
+use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
+use std::process::ExitCode;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result};
+use bcc::ring_buf::{RingBuf, RingBufBuilder, RingCallback};
+use bcc::{BPF, BPFBuilder, Tracepoint};
+use signal_hook::consts::{SIGINT, SIGTERM};
+
+/// Where `bpf/` was when the tools were built: libbcc finds `events.h` there at run time.
+pub const BPF_SRC: &str = env!("BPF_SRC");
+
+/// Upper bound on one ring-buffer wait: the longest a stop can go unnoticed when its signal
+/// lands between the flag check and the wait, and the granularity of `-d`.
+const POLL_TICK: Duration = Duration::from_millis(100);
+
+/// Large enough that a burst of events leaves in few writes; flushed after every poll anyway.
+const STDOUT_BUFFER: usize = 64 * 1024;
+
+/// The name of the ring buffer and of the drops counter in `bpf/bcc/*.c`.
+const EVENTS: &str = "events";
+const DROPS: &str = "drops";
+
+pub type Out = BufWriter<Stdout>;
+
+/// Why the event loop ends: SIGINT, SIGTERM, or the end of `-d SECONDS`.
+pub struct Stop {
+    signalled: Arc<AtomicBool>,
+    duration: Option<Duration>,
+    deadline: Option<Instant>,
+}
+
+impl Stop {
+    /// Installs the SIGINT and SIGTERM handlers; call before loading so that no signal is lost.
+    pub fn install(duration: Option<Duration>) -> Result<Self> {
+        let signalled = Arc::new(AtomicBool::new(false));
+        for signal in [SIGINT, SIGTERM] {
+            signal_hook::flag::register(signal, Arc::clone(&signalled))
+                .context("installing signal handlers")?;
+        }
+        Ok(Self {
+            signalled,
+            duration,
+            deadline: None,
+        })
+    }
+
+    /// Starts `-d` once the tool is ready: libbcc's compile takes seconds, and -d counts from
+    /// the header.
+    fn start(&mut self) {
+        // A deadline past what Instant can hold is no deadline at all.
+        self.deadline = self.duration.and_then(|d| Instant::now().checked_add(d));
+    }
+
+    fn signalled(&self) -> bool {
+        self.signalled.load(Ordering::Relaxed)
+    }
+
+    /// How long the next wait may last, or `None` once it is time to stop.
+    fn next_wait(&self) -> Option<Duration> {
+        if self.signalled() {
+            return None;
+        }
+        match self.deadline {
+            None => Some(POLL_TICK),
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                (!left.is_zero()).then(|| left.min(POLL_TICK))
+            }
+        }
+    }
+}
+
+/// One program of a tool: the C function and the `syscalls` tracepoint it is attached to.
+pub struct Probe {
+    pub handler: &'static str,
+    pub tracepoint: &'static str,
+}
+
+/// The C source compiled, its programs loaded and attached, and the ring buffer opened, with
+/// `print` called for every record. libbcc writes its diagnostics (clang's, the verifier's,
+/// its own) to stderr: they are kept off it while this runs, and the line that names the cause
+/// is added to the error if the set-up fails. `BCC_VERBOSE=1` lets them through.
+pub fn load<F>(source: &str, defines: &[String], probes: &[Probe], print: F) -> Result<Bpf>
+where
+    F: FnMut(&mut Out, &[u8]) -> io::Result<()> + Send + 'static,
+{
+    let quiet = env::var_os("BCC_VERBOSE").is_none();
+    let capture = if quiet {
+        Some(StderrCapture::start()?)
+    } else {
+        None
+    };
+    let result = load_inner(source, defines, probes, print);
+    let said = capture.map(StderrCapture::finish).unwrap_or_default();
+    match (result, said) {
+        (Err(err), Some(said)) => Err(anyhow::anyhow!("{err:#} (libbcc: {said})")),
+        (result, _) => result,
+    }
+}
+
+fn load_inner<F>(source: &str, defines: &[String], probes: &[Probe], print: F) -> Result<Bpf>
+where
+    F: FnMut(&mut Out, &[u8]) -> io::Result<()> + Send + 'static,
+{
+    // -I for events.h; -w, as for every BCC variant: the kernel headers are noisy under clang.
+    let mut cflags = vec![format!("-I{BPF_SRC}"), "-w".to_owned()];
+    cflags.extend(defines.iter().cloned());
+    let mut module = BPFBuilder::new(source)
+        .and_then(|builder| builder.cflags(&cflags))
+        .and_then(BPFBuilder::build)
+        .context("compiling the BPF C with libbcc")?;
+    for probe in probes {
+        Tracepoint::new()
+            .handler(probe.handler)
+            .subsystem("syscalls")
+            .tracepoint(probe.tracepoint)
+            .attach(&mut module)
+            .map_err(|err| {
+                anyhow::Error::new(err).context(format!(
+                    "loading and attaching {} to tracepoint/syscalls/{}",
+                    probe.handler, probe.tracepoint
+                ))
+            })?;
+    }
+
+    let sink = Arc::new(Mutex::new(Sink {
+        out: BufWriter::with_capacity(STDOUT_BUFFER, io::stdout()),
+        count: 0,
+        error: None,
+    }));
+    let callback = {
+        let sink = Arc::clone(&sink);
+        let mut print = print;
+        RingCallback::new(Box::new(move |record: &[u8]| {
+            let mut sink = lock(&sink);
+            sink.count += 1;
+            if sink.error.is_none()
+                && let Err(err) = print(&mut sink.out, record)
+            {
+                sink.error = Some(err);
+            }
+        }))
+    };
+    let table = module.table(EVENTS).context("finding the ring buffer")?;
+    let ringbuf = RingBufBuilder::new(table, callback)
+        .build()
+        .context("opening the ring buffer")?;
+    Ok(Bpf {
+        ringbuf: Some(ringbuf),
+        sink,
+        module,
+    })
+}
+
+/// What the ring-buffer callback owns: stdout and the count of records.
+struct Sink {
+    out: Out,
+    count: u64,
+    error: Option<io::Error>,
+}
+
+fn lock(sink: &Mutex<Sink>) -> MutexGuard<'_, Sink> {
+    // A panic in the callback is caught by the bcc crate; the sink stays usable.
+    sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// A loaded and attached tool. Dropping it frees the ring buffer, then the module: the crate's
+/// Tracepoint values go with it.
+pub struct Bpf {
+    // Declared before `module`: the ring buffer's table points into the module.
+    ringbuf: Option<RingBuf>,
+    sink: Arc<Mutex<Sink>>,
+    module: BPF,
+}
+
+impl Bpf {
+    /// Prints `header` (the ready signal), then every ring-buffer record until `stop`, flushing
+    /// stdout after each poll. On stop it drains what was already submitted, reads the drops
+    /// counter, and returns `(events, drops)`.
+    pub fn stream_events(mut self, header: &str, stop: &mut Stop) -> Result<(u64, u64)> {
+        let mut ringbuf = self.ringbuf.take().context("the ring buffer is gone")?;
+        {
+            let mut sink = lock(&self.sink);
+            writeln!(sink.out, "{header}").context("writing to stdout")?;
+        }
+        self.flush()?;
+        stop.start();
+        while let Some(wait) = stop.next_wait() {
+            // The crate drops ring_buffer__poll's result: a signal's EINTR ends the wait early
+            // and the loop sees the flag.
+            ringbuf.poll(i32::try_from(wait.as_millis()).unwrap_or(i32::MAX));
+            self.flush()?;
+        }
+        // Events submitted before the stop are still waiting.
+        ringbuf.consume();
+        self.flush()?;
+        drop(ringbuf);
+        let drops = self.drops()?;
+        let events = lock(&self.sink).count;
+        Ok((events, drops))
+    }
+
+    fn flush(&self) -> Result<()> {
+        let mut sink = lock(&self.sink);
+        if let Some(err) = sink.error.take() {
+            return Err(err).context("printing an event");
+        }
+        sink.out.flush().context("writing to stdout")
+    }
+
+    /// The one-slot array `drops`: ring-buffer reservations that failed.
+    fn drops(&self) -> Result<u64> {
+        let mut table = self
+            .module
+            .table(DROPS)
+            .context("finding the drops counter")?;
+        let value = table
+            .get(&mut 0u32.to_ne_bytes())
+            .context("reading the drops counter")?;
+        let bytes = value
+            .try_into()
+            .map_err(|v: Vec<u8>| anyhow::anyhow!("drops holds {} bytes, not 8", v.len()))?;
+        Ok(u64::from_ne_bytes(bytes))
+    }
+}
+
+/// Prints the `events=N drops=M` summary, or the error as one line, and gives the exit code.
+pub fn report(program: &str, result: Result<(u64, u64)>) -> ExitCode {
+    match result {
+        Ok((events, drops)) => {
+            eprintln!("events={events} drops={drops}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            let hint = if unprivileged() {
+                " (needs root, or CAP_BPF and CAP_PERFMON)"
+            } else {
+                ""
+            };
+            eprintln!("{program}: {err:#}{hint}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Neither root nor CAP_BPF: the likely cause of a failed load.
+fn unprivileged() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return false;
+    }
+    // CapEff in /proc/self/status; CAP_BPF is bit 39.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("CapEff:"))?;
+            u64::from_str_radix(line["CapEff:".len()..].trim(), 16).ok()
+        })
+        .is_none_or(|caps| caps & (1 << 39) == 0)
+}
+
+/// A ring-buffer record as `T`, the `#[repr(C)]` mirror of a struct of `bpf/events.h`. A record
+/// of another size means the mirror no longer matches the C: an error, not a misread.
+pub fn read_event<T: Copy>(record: &[u8]) -> io::Result<T> {
+    if record.len() != mem::size_of::<T>() {
+        return Err(io::Error::other(format!(
+            "a ring-buffer record of {} bytes is not a {} ({} bytes)",
+            record.len(),
+            std::any::type_name::<T>(),
+            mem::size_of::<T>()
+        )));
+    }
+    // SAFETY: the length is checked, T is a repr(C) struct of integers and byte arrays (valid
+    // for any bytes), and read_unaligned copies it out whatever the record's alignment.
+    Ok(unsafe { ptr::read_unaligned(record.as_ptr().cast::<T>()) })
+}
+
+/// The bytes of a fixed-size C string field up to its first NUL.
+pub fn c_str(field: &[u8]) -> &[u8] {
+    field.split(|&b| b == 0).next().unwrap_or(field)
+}
+
+/// fd 2 pointed at an anonymous file while libbcc runs; restored by `finish`.
+struct StderrCapture {
+    saved: OwnedFd,
+    file: File,
+}
+
+impl StderrCapture {
+    fn start() -> Result<Self> {
+        let file = tempfile().context("creating a file for libbcc's messages")?;
+        // SAFETY: dup and dup2 on fd 2 and on a file we own; errors are checked.
+        unsafe {
+            let saved = libc::dup(2);
+            if saved < 0 {
+                return Err(io::Error::last_os_error()).context("saving stderr");
+            }
+            let saved = OwnedFd::from_raw_fd(saved);
+            if libc::dup2(file.as_raw_fd(), 2) < 0 {
+                return Err(io::Error::last_os_error()).context("redirecting stderr");
+            }
+            Ok(Self { saved, file })
+        }
+    }
+
+    /// Restores stderr and gives the line of what libbcc wrote that names the cause: the first
+    /// error (clang's come first), else the last line.
+    fn finish(mut self) -> Option<String> {
+        // SAFETY: puts the saved stderr back on fd 2.
+        unsafe { libc::dup2(self.saved.as_raw_fd(), 2) };
+        let mut text = Vec::new();
+        self.file.rewind().ok()?;
+        self.file.read_to_end(&mut text).ok()?;
+        let text = String::from_utf8_lossy(&text);
+        let mut lines = text.lines().map(str::trim).filter(|line| !line.is_empty());
+        let first_error = lines.clone().find(|line| line.contains("error"));
+        first_error.or_else(|| lines.next_back()).map(str::to_owned)
+    }
+}
+
+/// An anonymous file in memory (memfd), gone when closed.
+fn tempfile() -> io::Result<File> {
+    // SAFETY: a NUL-terminated name; the result is checked before it is owned.
+    let fd = unsafe { libc::memfd_create(c"libbcc-stderr".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is a new descriptor that nothing else owns.
+    Ok(unsafe { File::from_raw_fd(fd) })
+}
