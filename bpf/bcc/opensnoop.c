@@ -30,7 +30,7 @@ struct args_t {
 BPF_HASH(start, u32, struct args_t, START_ENTRIES);
 #ifdef PERF_OUTPUT
 BPF_PERF_OUTPUT(events);
-BPF_PERCPU_ARRAY(scratch, struct open_event, 1);   /* 296 bytes: off the 512-byte stack */
+BPF_PERCPU_ARRAY(scratch, struct open_event, 1);   /* 304 bytes: off the 512-byte stack */
 #else
 BPF_RINGBUF_OUTPUT(events, RINGBUF_BYTES / 4096);  /* in pages: 256 KiB */
 #endif
