@@ -37,6 +37,9 @@ fn main() -> anyhow::Result<()> {
         root_dir: root_dir.as_str(),
         ..Default::default()
     };
+    // probes-ebpf/build.rs generates hello's task_struct bindings from this machine's kernel
+    // BTF (made at boot): a new kernel must reach the nested build, which only runs from here.
+    println!("cargo:rerun-if-changed=/sys/kernel/btf/vmlinux");
     aya_build::build_ebpf([package], Toolchain::Custom(EBPF_TOOLCHAIN))?;
 
     // aya-build leaves the objects in OUT_DIR, which carries a hash; give the harness a stable path.

@@ -16,6 +16,9 @@ pub const START_ENTRIES: usize = 10240;
 #[derive(Clone, Copy)]
 pub struct HelloEvent {
     pub pid: u32,
+    /// `task->real_parent->tgid`, read through bindings generated at build time from the build
+    /// machine's BTF (no CO-RE in aya-ebpf): right only on a kernel with that layout.
+    pub ppid: u32,
     pub uid: u32,
     pub comm: [u8; TASK_COMM_LEN],
     pub message: [u8; HELLO_MSG_LEN],
@@ -44,10 +47,11 @@ unsafe impl aya::Pod for OpenEvent {}
 // The offsets and sizes of bpf/events.h, the same on x86_64 and BPF.
 const _: () = {
     assert!(offset_of!(HelloEvent, pid) == 0);
-    assert!(offset_of!(HelloEvent, uid) == 4);
-    assert!(offset_of!(HelloEvent, comm) == 8);
-    assert!(offset_of!(HelloEvent, message) == 24);
-    assert!(size_of::<HelloEvent>() == 36);
+    assert!(offset_of!(HelloEvent, ppid) == 4);
+    assert!(offset_of!(HelloEvent, uid) == 8);
+    assert!(offset_of!(HelloEvent, comm) == 12);
+    assert!(offset_of!(HelloEvent, message) == 28);
+    assert!(size_of::<HelloEvent>() == 40);
 
     assert!(offset_of!(OpenEvent, ts_ns) == 0);
     assert!(offset_of!(OpenEvent, pid) == 8);

@@ -25,12 +25,12 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         &[("hello_execve", "sys_enter_execve")],
     )?;
 
-    probes::stream_events(ebpf, "PID\tUID\tCOMM\tMESSAGE", &stop, print)
+    probes::stream_events(ebpf, "PID\tPPID\tUID\tCOMM\tMESSAGE", &stop, print)
 }
 
 fn print(out: &mut Out<'_>, record: &[u8]) -> io::Result<()> {
     let e: HelloEvent = probes::read_event(record)?;
-    write!(out, "{}\t{}\t", e.pid, e.uid)?;
+    write!(out, "{}\t{}\t{}\t", e.pid, e.ppid, e.uid)?;
     out.write_all(c_str(&e.comm))?;
     out.write_all(b"\t")?;
     out.write_all(c_str(&e.message))?;
