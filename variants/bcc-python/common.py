@@ -1,0 +1,222 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+"""What hello and opensnoop share: the command line of docs/programs.md, signals and -d, the
+BCC set-up with libbcc's messages kept off stderr, the ring-buffer loop with batched output,
+the summary line and the one-line errors.
+
+Nothing here imports bcc: the programs import it once their command line is parsed, so -h and
+usage errors neither load libbcc nor compile anything.
+"""
+import argparse
+import contextlib
+import ctypes as ct
+import math
+import os
+import re
+import signal
+import sys
+import time
+from pathlib import Path
+
+# The repository root, from this file's own place (variants/bcc-python/common.py), so the tools
+# run from any directory.
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BPF_SRC = REPO_ROOT / "bpf"
+
+# bpf/events.h
+TASK_COMM_LEN = 16
+HELLO_MSG_LEN = 12
+FNAME_LEN = 256
+
+CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 21, 38, 39  # linux/capability.h
+
+POLL_MS = 100  # the ring-buffer poll timeout: how soon SIGINT, SIGTERM and -d are seen
+
+
+# ---------------------------------------------------------------------------- command line
+
+class Parser(argparse.ArgumentParser):
+    """argparse held to the contract's command line: one letter per option, each option and
+    each value an argument of its own, -h on stdout with exit 0, every mistake one line
+    `prog: why` on stderr with exit 2.
+
+    argparse alone is more lenient: it takes `-d1.5`, `-xd 1`, `-d=1.5`, `--`, and its
+    errors are two lines (usage, then the message). Each argument is checked against the
+    options defined here before argparse sees them; argparse then pairs options with values,
+    converts the values (the type functions below) and writes the usage.
+    """
+
+    def __init__(self, prog, description):
+        super().__init__(prog=prog, description=description, add_help=False, allow_abbrev=False)
+        self.add_argument("-h", action="help", help="print this help and exit")
+
+    def error(self, message):
+        sys.stderr.write(f"{self.prog}: {message}\n")
+        sys.exit(2)
+
+    def parse_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else list(args)
+        options = {s: a for a in self._actions for s in a.option_strings}
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            action = options.get(arg)
+            if action is not None:
+                # A value is the next argument, whatever it looks like; if there is none,
+                # argparse says so.
+                i += 1 if action.nargs == 0 else 2
+            elif arg[:2] in options:
+                self.error(f"options and values are separate arguments: {arg}")
+            elif arg.startswith("-") and arg not in ("-", "--"):
+                self.error(f"unknown option: {arg}")
+            else:
+                self.error(f"unexpected argument: {arg}")
+        return super().parse_args(args, namespace)
+
+    def add_duration(self):
+        self.add_argument("-d", metavar="SECONDS", type=seconds,
+                          help="stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM")
+
+
+def seconds(arg):
+    """-d: a positive decimal number, digits with an optional fraction (float() alone would
+    also take 1e3, inf, nan, ' 1', '1_0')."""
+    if not re.fullmatch(r"[0-9]+\.?[0-9]*|\.[0-9]+", arg) or not 0 < float(arg) < math.inf:
+        raise argparse.ArgumentTypeError(f"invalid duration: {arg}")
+    return float(arg)
+
+
+def _digits(arg, what, low, high):
+    # int() alone would also take '+5', ' 5', '1_0' and other scripts' digits.
+    if not re.fullmatch(r"[0-9]+", arg) or not low <= int(arg) <= high:
+        raise argparse.ArgumentTypeError(f"invalid {what}: {arg}")
+    return int(arg)
+
+
+def pid(arg):
+    """-p: a process id, 1..2^31-1 (pid_t is a signed 32-bit integer)."""
+    return _digits(arg, "PID", 1, 2**31 - 1)
+
+
+def uid(arg):
+    """-u: a user id, 0..2^32-2; (uid_t)-1 is "no uid", which the BPF side takes as every user."""
+    return _digits(arg, "UID", 0, 2**32 - 2)
+
+
+def name(arg):
+    """-n: a non-empty part of the command name, as bytes (comm need not be UTF-8)."""
+    if not arg:
+        raise argparse.ArgumentTypeError("invalid name: (empty)")
+    return os.fsencode(arg)
+
+
+# ---------------------------------------------------------------------------- the run
+
+class Tool:
+    """One run of a tool: its name for messages, the stop flag, the count of events and the
+    lines of the current batch."""
+
+    def __init__(self, prog):
+        self.prog = prog
+        self.exiting = False
+        self.events = 0
+        self.out = []  # the lines of one batch, bytes, written together after the poll
+        # stdout as bytes (comm and paths need not be UTF-8), buffered whatever
+        # PYTHONUNBUFFERED says: a buffered writer finishes a write a signal cut short.
+        self.stdout = open(sys.stdout.fileno(), "wb", buffering=1 << 16, closefd=False)
+        # Set before anything is loaded, so a signal during the compile still ends cleanly.
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        # Python ignores SIGPIPE; a closed stdout then ends the tool as it ends a C one.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+    def require_privileges(self):
+        """Fails early, with the cause, where loading cannot work: without CAP_SYS_ADMIN, or
+        CAP_BPF and CAP_PERFMON, libbcc would spend its compile and then fail on whatever it
+        meets first (a map it may not create, a tracepoint format it may not read)."""
+        with open("/proc/self/status") as f:
+            caps = next(int(ln.split()[1], 16) for ln in f if ln.startswith("CapEff:"))
+        if not (caps >> CAP_SYS_ADMIN & 1 or caps >> CAP_BPF & 1 and caps >> CAP_PERFMON & 1):
+            sys.stderr.write(f"{self.prog}: loading BPF programs needs root, or CAP_BPF and CAP_PERFMON\n")
+            sys.exit(1)
+
+    def _stop(self, signum, frame):
+        self.exiting = True
+
+    def fail(self, step, detail):
+        """A runtime failure: one line naming the cause, exit 1."""
+        hint = ""
+        if os.geteuid() != 0 and re.search(r"not permitted|permission denied|super-user", detail, re.I):
+            hint = " (need root or CAP_BPF and CAP_PERFMON)"
+        sys.stderr.write(f"{self.prog}: {step} failed: {detail}{hint}\n")
+        sys.exit(1)
+
+    @contextlib.contextmanager
+    def step(self, what):
+        """Runs one set-up step (compile, load, attach) with fd 2 pointed at a memfd: libbcc
+        writes its diagnostics (clang's errors, the verifier's log, "could not open bpf map")
+        straight to fd 2, and stderr carries one line at most. If the step raises, the first
+        line of those diagnostics naming an error joins BCC's exception in the one error line.
+        BCC_VERBOSE=1 lets them through."""
+        if os.environ.get("BCC_VERBOSE"):
+            try:
+                yield
+            except Exception as e:
+                self.fail(what, str(e))
+            return
+        sys.stderr.flush()
+        saved = os.dup(2)
+        capture = os.memfd_create("libbcc-stderr")
+        os.dup2(capture, 2)
+        try:
+            yield
+        except Exception as e:
+            os.dup2(saved, 2)
+            os.lseek(capture, 0, os.SEEK_SET)
+            text = os.read(capture, 1 << 20).decode(errors="replace")
+            said = [ln.strip() for ln in text.splitlines()
+                    if re.search(r"error|fail|could not|cannot|denied|not permitted", ln, re.I)]
+            self.fail(what, f"{e} (libbcc: {said[0]})" if said else str(e))
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(capture)
+
+    def _flush(self):
+        if self.out:
+            self.stdout.write(b"".join(self.out))
+            self.out.clear()
+        self.stdout.flush()
+
+    def run(self, b, header, duration):
+        """Prints the header (the ready signal: everything is attached), polls the ring
+        buffer until SIGINT, SIGTERM or `duration` seconds (None: no limit), writing each
+        batch's lines at once, then drains it, reads drops, frees the BPF module and prints
+        the summary."""
+        self.stdout.write(header.encode() + b"\n")
+        self._flush()
+        deadline = time.monotonic() + duration if duration else None
+        while not self.exiting and (deadline is None or time.monotonic() < deadline):
+            b.ring_buffer_poll(POLL_MS)
+            self._flush()
+        b.ring_buffer_consume()
+        self._flush()
+        drops = b["drops"][0].value
+        b.cleanup()  # detaches the tracepoints, closes programs and maps, frees the ring buffer
+        sys.stderr.write(f"events={self.events} drops={drops}\n")
+        return 0
+
+
+def cflags(*defines):
+    """The flags of libbcc's run-time compile: events.h from bpf/, no warnings (the kernel
+    headers make clang print some, and stderr carries only the summary), then the -D filters."""
+    return [f"-I{BPF_SRC}", "-w", *(f"-D{d}" for d in defines)]
+
+
+def source(program):
+    """The shared BCC C of a program, bpf/bcc/<program>.c."""
+    return str(BPF_SRC / "bcc" / f"{program}.c")
+
+
+def event(data, kind):
+    """A ring-buffer sample as the ctypes mirror `kind`, in place."""
+    return ct.cast(data, ct.POINTER(kind)).contents
