@@ -25,6 +25,11 @@ for pkg in "${pkgs[@]}"; do
     rm -rf "$dest/tmp"
   fi
   [ -f "$dir/boot/vmlinuz-$release" ] || { echo "install-guest-kernels: $pkg has no vmlinuz" >&2; exit 1; }
+  # The headers packages link build/ and source/ to /usr/src/...: point them into .deps. In the
+  # guest, virtme-ng shows /lib/modules/<release> as a link to this unpacked modules folder.
+  src=$(find "$dir/usr/src" -maxdepth 1 -name 'linux-headers-*-common' | head -1)
+  ln -sfn "$dir/usr/src/linux-headers-$release" "$dir/lib/modules/$release/build"
+  ln -sfn "$src" "$dir/lib/modules/$release/source"
   # Entry by entry: /lib/modules/<release>/ may already exist (Debian's headers package links
   # build/ and source/ there).
   mods=/lib/modules/$release
@@ -32,9 +37,7 @@ for pkg in "${pkgs[@]}"; do
   for f in "$dir/lib/modules/$release"/*; do
     [ -e "$mods/$(basename "$f")" ] || ln -sfn "$f" "$mods/$(basename "$f")"
   done
-  # The headers packages link build/ and source/ to /usr/src/...; point them into .deps instead.
   [ -e "$mods/build/include/generated/autoconf.h" ] || ln -sfn "$dir/usr/src/linux-headers-$release" "$mods/build"
-  src=$(find "$dir/usr/src" -maxdepth 1 -name 'linux-headers-*-common' | head -1)
   [ -e "$mods/source/include/linux/kconfig.h" ] || ln -sfn "$src" "$mods/source"
   echo "$release $dir/boot/vmlinuz-$release"
 done
