@@ -10,6 +10,10 @@ PROGRAMS = ("hello", "opensnoop")
 ROLES = ("framework", "reference")
 # Conformance features a reference variant may declare it cannot honour.
 FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec", "cli")
+# What a variant's source files are, for the source table (harness/source.py).
+SOURCE_CATEGORIES = ("userspace", "kernel", "build", "generated")
+SOURCE_GROUPS = ("shared", *PROGRAMS)
+REPO_PREFIX = "{repo}/"  # a source glob relative to the repository root instead of the variant folder
 
 
 class ManifestError(Exception):
@@ -48,6 +52,8 @@ class Variant:
     unavailable: str | None = None  # known not to build or run here, and why: data, not a failure
     deviations: tuple[str, ...] = ()  # declared departures from docs/programs.md, shown in the tables
     runtime_headers: bool = False  # compiles its kernel side at run time against /lib/modules/$(uname -r)/build
+    # {shared|hello|opensnoop: {category: (glob, ...)}}, or None when variant.yaml declares none
+    source: dict[str, dict[str, tuple[str, ...]]] | None = None
     manifest: Path = field(default=Path())
 
 
@@ -80,6 +86,47 @@ def _relative(path: Path, field_name: str, value: str) -> Path:
     if p.is_absolute() or ".." in p.parts:
         raise ManifestError(path, field_name, f"must be a path inside the variant folder: {value}")
     return p
+
+
+def _source(path: Path, value) -> dict[str, dict[str, tuple[str, ...]]] | None:
+    """source: {shared, hello, opensnoop} x {userspace, kernel, build, generated}: lists of globs,
+    relative to the variant folder or, with a leading {repo}/, to the repository root; never
+    leaving the repository."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ManifestError(path, "source", f"expected a mapping, got {type(value).__name__}")
+    unknown = sorted(set(value) - set(SOURCE_GROUPS), key=str)
+    if unknown:
+        raise ManifestError(path, "source", f"unknown key {unknown[0]!r}; expected {', '.join(SOURCE_GROUPS)}")
+    out = {}
+    for group in SOURCE_GROUPS:
+        if group not in value and group != "shared":
+            raise ManifestError(path, f"source.{group}", "missing ({} when the program has no files of its own)")
+        cats = value.get(group) or {}
+        if not isinstance(cats, dict):
+            raise ManifestError(path, f"source.{group}", f"expected a mapping, got {type(cats).__name__}")
+        bad = sorted(set(cats) - set(SOURCE_CATEGORIES), key=str)
+        if bad:
+            raise ManifestError(path, f"source.{group}",
+                                f"unknown category {bad[0]!r}; expected {', '.join(SOURCE_CATEGORIES)}")
+        out[group] = {}
+        for cat in SOURCE_CATEGORIES:
+            if cat not in cats:
+                continue
+            prefix = f"source.{group}."
+            globs = _str_list(cats, cat, path, prefix)
+            for i, g in enumerate(globs):
+                rel = g[len(REPO_PREFIX):] if g.startswith(REPO_PREFIX) else g
+                p = Path(rel)
+                if "{" in rel or "}" in rel:
+                    raise ManifestError(path, f"{prefix}{cat}[{i}]", f"{REPO_PREFIX} only as the leading part: {g}")
+                if p.is_absolute() or ".." in p.parts or not rel.strip():
+                    raise ManifestError(path, f"{prefix}{cat}[{i}]",
+                                        f"must be a glob inside the repository, relative to the variant folder "
+                                        f"or after {REPO_PREFIX}: {g}")
+            out[group][cat] = globs
+    return out
 
 
 def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Variant:
@@ -162,6 +209,7 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         unavailable=" ".join(unavailable.split()) if unavailable else None,
         deviations=tuple(" ".join(d.split()) for d in deviations),
         runtime_headers=runtime_headers,
+        source=_source(path, data.get("source")),
         manifest=path,
     )
 
