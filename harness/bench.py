@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import elf, kernel, noise, toolchains
+from . import elf, kernel, noise, source, toolchains
 from .metrics import summarize
 from .build import BuildResult, build_variant
 from .env import REPO, under_ci
@@ -146,6 +146,10 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
         entry.elf = inspect_variant(v)
         runnable.append(v)
 
+    # After the builds, so that generated files (skeletons, bpf2go's Go files) are there to count.
+    log("counting source lines and complexity")
+    source_block = source.count_all(variants, manifest_errors)
+
     placement = Placement.choose()
     placement.apply_to_harness()
     plan = cfg.plan(placement)
@@ -216,7 +220,7 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
     windows = [s.noise for ss in samples.values() for s in ss if s.noise]
     return Results(
         machine={}, config=cfg.to_json(), variants=doc_variants, toolchains=tc_state,
-        placement=placement.to_json(), baseline=base,
+        placement=placement.to_json(), baseline=base, source=source_block,
         noise={
             "before": machine_before,
             "after": {"load_average": noise.load_average(), "cpu_mhz": noise.cpu_mhz()},

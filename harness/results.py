@@ -131,6 +131,7 @@ class Results:
     placement: dict = field(default_factory=dict)        # which CPU ran what
     baseline: dict[str, list[dict]] = field(default_factory=dict)  # program -> the workload, nothing attached
     noise: dict = field(default_factory=dict)            # the machine before and during the run
+    source: dict = field(default_factory=dict)           # lines of code and complexity (harness/source.py)
     migrated_from: int | None = None
 
     def to_json(self) -> dict:
@@ -152,7 +153,7 @@ class Results:
             machine=d.get("machine") or {}, config=d.get("config") or {},
             variants=[VariantResult.from_json(v) for v in d.get("variants", [])],
             toolchains=d.get("toolchains") or {}, placement=d.get("placement") or {},
-            baseline=d.get("baseline") or {}, noise=d.get("noise") or {},
+            baseline=d.get("baseline") or {}, noise=d.get("noise") or {}, source=d.get("source") or {},
             migrated_from=d.get("migrated_from", migrated),
         )
 
