@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from . import bench, build, compare, doctor, elf, helpers, matrix, merge, report, results, toolchains
+from . import bench, build, compare, doctor, elf, helpers, matrix, merge, report, results, source, toolchains
 from .env import REPO, RESULTS, WORK, is_root, under_ci
 from .manifest import discover
 
@@ -271,6 +272,36 @@ def cmd_merge(args) -> int:
     return 0
 
 
+def cmd_source(args) -> int:
+    """Count now; put the `source` block into DIR/results.json (the rest of the document as it
+    was) and render DIR/source.md, or source.md alone when there is no results.json."""
+    out = Path(args.out or RESULTS)
+    why = results.check_writable(out)
+    if why:
+        _die(f"cannot write {out}: {why}")
+    variants, errors = discover(REPO / "variants", set(toolchains.load_catalogue()))
+    block = source.count_all(variants, errors)
+    src = out / "results.json"
+    doc = None
+    if src.exists():
+        try:
+            results.load(src)  # a results document, or a one-line error
+            doc = json.loads(src.read_text())
+        except OSError as e:
+            _die(f"cannot read results: {src}: {e.strerror}")
+        except ValueError as e:
+            _die(f"cannot read results: {e}")
+        doc["source"] = block
+    with results.no_interrupt():
+        if doc is not None:
+            results.write_atomic(src, results.dumps(doc))
+        results.write_atomic(out / "source.md", report.source_table({"source": block}))
+    print(f"wrote {out / 'source.md'}" + (f" and the source block of {src}" if doc is not None else ""))
+    for e in errors:
+        print(f"{e.path.parent.name}: manifest: {e}", file=sys.stderr)
+    return 1 if errors else 0
+
+
 def cmd_helpers(args) -> int:
     try:
         helpers.compile_all()
@@ -320,6 +351,9 @@ def main(argv=None) -> int:
     c.add_argument("a")
     c.add_argument("b")
     sub.add_parser("helpers", help="compile the harness's C helpers (spawn, loadgen)")
+    so = sub.add_parser("source", help="lines of code and complexity of every variant: the source block of "
+                                       "results.json and source.md")
+    so.add_argument("--out", default=None, help=f"results folder (default: {RESULTS.relative_to(REPO)}/)")
     mg = sub.add_parser("merge", help="several results.json (machines, kernels) as one set of tables, a column each")
     mg.add_argument("files", nargs="+")
     mg.add_argument("--out", default=None, help="write DIR/merged.md instead of printing it")
@@ -333,7 +367,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     return {"doctor": cmd_doctor, "setup": cmd_setup, "build": cmd_build, "inspect": cmd_inspect,
             "bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "helpers": cmd_helpers,
-            "matrix": cmd_matrix, "merge": cmd_merge}[args.cmd](args)
+            "matrix": cmd_matrix, "merge": cmd_merge, "source": cmd_source}[args.cmd](args)
 
 
 if __name__ == "__main__":

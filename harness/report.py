@@ -376,6 +376,120 @@ def elf_table(doc: dict) -> str:
     return "\n".join(out)
 
 
+SOURCE_CATEGORIES = ("userspace", "kernel", "build", "generated")
+_CATEGORY_LABEL = {"userspace": "userspace", "kernel": "kernel side", "build": "build", "generated": "generated"}
+
+
+def _lines_cell(cats: dict, cat: str) -> str:
+    d = cats.get(cat)
+    if d is None:
+        return "none"
+    if d.get("code_lines") is not None:
+        return f"{d['code_lines']:,}"
+    if d.get("missing"):
+        return "missing"
+    return "not built" if d.get("not_built") else "not counted"
+
+
+def _complexity_cell(cats: dict, cat: str) -> str:
+    d = cats.get(cat)
+    if d is None:
+        return "none"
+    if d.get("complexity_sum") is None:
+        return "-"
+    return f"{d['complexity_sum']} / {d['complexity_max'] if d.get('complexity_max') is not None else '-'}"
+
+
+def _source_notes(entry: dict, cats: dict) -> str:
+    notes = []
+    for cat in SOURCE_CATEGORIES:
+        d = cats.get(cat) or {}
+        label = _CATEGORY_LABEL[cat]
+        notes += [f"{label}: no file matches {g} (variant.yaml)" for g in d.get("missing") or ()]
+        notes += [f"{label}: not built: {g}" for g in d.get("not_built") or ()]
+        notes += [f"{f['path']}: {f['error']}" for f in d.get("files") or () if f.get("error")]
+    if entry.get("unavailable"):
+        notes.append("cannot build or run here (variant.yaml)")
+    return "; ".join(notes) or "ok"
+
+
+def source_table(doc: dict) -> str:
+    """What each framework costs to write: the `source` block (harness/source.py)."""
+    src = doc.get("source") or {}
+    entries = src.get("variants") or {}
+    if not entries:
+        return ("# Source: what each framework costs to write\n\nnot counted in this run: "
+                "`python -m harness source` counts it into results.json\n")
+    out = ["# Source: what each framework costs to write\n"]
+    for prog in PROGRAMS:
+        rows, written, references = [], {}, set()
+        for name, e in entries.items():
+            if e.get("role") == "reference":
+                references.add(name)
+            cats = (e.get("programs") or {}).get(prog)
+            if not e.get("declared") or cats is None:
+                rows.append([name, e.get("language") or "-"] + ["-"] * 8
+                            + [e.get("error") or "not declared in variant.yaml"])
+                continue
+            us, k = ((cats.get(c) or {}).get("code_lines") for c in ("userspace", "kernel"))
+            written[name] = us + k if us is not None and k is not None else None
+            rows.append([name, e.get("language") or "-", _lines_cell(cats, "userspace"), _lines_cell(cats, "kernel"),
+                         f"{written[name]:,}" if written[name] is not None else "-", None,
+                         _lines_cell(cats, "build"), _lines_cell(cats, "generated"),
+                         _complexity_cell(cats, "userspace"), _complexity_cell(cats, "kernel"),
+                         _source_notes(e, cats)])
+        rel = relative(written, references)
+        for row in rows:
+            if row[5] is None:
+                row[5] = rel.get(row[0], "-")
+            if row[0] in references:
+                row[0] = f"{row[0]} *(reference)*"
+        out.append(f"## {prog}\n")
+        out.append(_md(["Variant", "Language", "Userspace (lines)", "Kernel side (lines)", "Userspace + kernel (lines)",
+                        "Relative (userspace + kernel)", "Build (lines)", "Generated (lines, apart)",
+                        "Userspace complexity (sum / max)", "Kernel complexity (sum / max)", "Notes"], rows))
+    tools = src.get("tools") or {}
+    out.append(
+        f"How it was counted: with pygount {tools.get('pygount', '?')} and lizard {tools.get('lizard', '?')}, "
+        f"on {src.get('date') or 'an unrecorded date'} at commit {src.get('commit') or 'unrecorded'}, the files "
+        "each variant.yaml declares under `source` (variants/README.md). *Userspace*: the program's own file "
+        "and the variant's module(s) shared by both programs. *Kernel side*: the BPF program (C, Rust, a "
+        "bpftrace script) and the event types it shares with userspace (bpf/events.h, probes-common). "
+        "*Build*: the build plumbing (Makefile, Cargo.toml, build.rs, go.mod, go:generate lines). "
+        "*Generated*: what a tool writes (bpftool skeletons, which embed the BPF object as string lines; "
+        "bpf2go's Go files; libbpf-cargo's skeletons; Aya's task_struct bindings; bpf/vmlinux.h), counted "
+        "apart and never in Relative; *not built* means a file that exists only after the build was absent "
+        "when counted. A file both programs use is counted in each program's figures. *Lines*: pygount's "
+        "source lines (code and string lines): comments, blank lines and lines of only brackets and "
+        "punctuation are not counted; pygount's own guess at generated files is off, the manifest says. "
+        "Pygments has no lexer for bpftrace (read with the C lexer: same comments) nor go.mod (the Go "
+        "lexer), and scripts without a suffix are read by their #! interpreter. *Complexity*: lizard's "
+        "cyclomatic complexity, summed over a category's functions / the largest of one function; lizard "
+        "reads C, Go, Rust and Python, not shell, bpftrace, Makefiles or TOML (`-`). *Relative*: userspace "
+        "+ kernel lines against the fewest of a framework variant (references are not the yardstick). "
+        "*none*: the manifest declares no such file.\n")
+    files = []
+    for name, e in entries.items():
+        seen = set()
+        for prog, cats in (e.get("programs") or {}).items():
+            for cat in SOURCE_CATEGORIES:
+                for f in (cats.get(cat) or {}).get("files") or ():
+                    key = (cat, f["path"], "both" if f.get("shared") else prog)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    cx = f"{f['complexity_sum']} / {f['complexity_max'] if f.get('complexity_max') is not None else '-'}" \
+                        if f.get("complexity_sum") is not None else "-"
+                    files.append([name, key[2], _CATEGORY_LABEL[cat], f["path"], f.get("language") or "-",
+                                  f"{f['code_lines']:,}" if f.get("code_lines") is not None else f.get("error", "-"),
+                                  cx, str(f["functions"]) if f.get("functions") is not None else "-"])
+    if files:
+        out.append("## Files counted\n")
+        out.append(_md(["Variant", "Program", "Category", "File", "Language", "Lines", "Complexity (sum / max)",
+                        "Functions"], files))
+    return "\n".join(out)
+
+
 TABLES = {
     "overhead.md": overhead_table,
     "build.md": build_table,
@@ -385,6 +499,7 @@ TABLES = {
     "startup.md": startup_table,
     "memory.md": memory_table,
     "throughput.md": throughput_table,
+    "source.md": source_table,
 }
 
 
@@ -630,6 +745,8 @@ medians are within 10% of each other or the difference is inside the spread (the
 - [startup.md](startup.md), [memory.md](memory.md): start-up latency, peak and steady RSS, CPU.
 - [build.md](build.md), [size.md](size.md), [elf.md](elf.md): build time, dependencies,
   executable sizes, shared libraries, the BPF objects down to instruction counts.
+- [source.md](source.md): what each framework costs to write: lines of code and cyclomatic
+  complexity of the userspace and kernel sides, build plumbing and generated code apart.
 - [reproducibility.md](reproducibility.md), when present: this run compared with a second one
   taken right after it (`python -m harness compare`).
 
