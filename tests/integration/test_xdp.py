@@ -1,0 +1,182 @@
+"""xdp, the third program (C + libbpf only so far, not in any variant.yaml): its BPF_PROG_TEST_RUN
+self-test, its benchmark mode, and a real attach to one end of a veth pair whose other end sits
+in a network namespace of the test's own."""
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from harness import kernel
+from harness.env import tool_env, under_ci
+from harness.run import Child, leaked
+
+from .conftest import READY_S, TIME_SCALE, built
+
+# The five frames of xdp.c and their sizes; the counters they must add up to.
+FRAMES = {"ipv4-tcp": 54, "ipv4-udp": 50, "ipv6-udp": 70, "ipv4-icmp": 50, "ipv4-truncated": 24}
+COUNTERS = [
+    "counter\ttcp\t1\t54\tok",
+    "counter\tudp\t2\t120\tok",
+    "counter\ticmp\t1\t50\tok",
+    "counter\ticmpv6\t0\t0\tok",
+    "counter\tother\t0\t0\tok",
+    "counter\tnon-ip\t1\t24\tok",
+]
+PROTOS = ["tcp", "udp", "icmp", "icmpv6", "other", "non-ip"]
+HEADER = b"PROTO\tPACKETS\tBYTES"
+UDP_PACKETS = 20
+UDP_FRAME = 14 + 20 + 8 + len(b"xdp-test")
+TIMEOUT_S = 60 * TIME_SCALE
+
+
+@pytest.fixture
+def xdp_exe():
+    exe = built("c-libbpf").dir / "build" / "xdp"
+    if not exe.is_file():
+        msg = f"{exe} is not built: run `make -C variants/c-libbpf`"
+        if under_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return exe
+
+
+def _xdp_count_progs() -> set[int]:
+    r = subprocess.run(["bpftool", "-j", "prog", "list"], capture_output=True, text=True, env=tool_env())
+    return {p["id"] for p in json.loads(r.stdout or "[]") if p.get("name") == "xdp_count"}
+
+
+def _no_xdp_count_left() -> set[int]:
+    """Programs called xdp_count still loaded (the kernel frees them lazily: retry for 3 s)."""
+    deadline = time.monotonic() + 3.0
+    while (left := _xdp_count_progs()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+def test_self_test(xdp_exe):
+    out = subprocess.run([str(xdp_exe), "--test"], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    lines = out.stdout.splitlines()
+    assert lines == [f"frame\t{name}\t{size}\t2\tok" for name, size in FRAMES.items()] + COUNTERS
+    assert not _no_xdp_count_left(), "xdp_count still loaded after --test ended"
+
+
+def test_bench(xdp_exe):
+    out = subprocess.run([str(xdp_exe), "--bench", "10000"], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "FRAME\tREPEAT\tNS_PER_RUN"
+    rows = [line.split("\t") for line in lines[1:]]
+    assert [r[0] for r in rows] == list(FRAMES)
+    for r in rows:
+        assert len(r) == 3 and r[1] == "10000", r
+        assert re.fullmatch(r"[1-9][0-9]*", r[2]), f"ns per run is not a positive integer: {r}"
+
+
+@dataclass
+class Veth:
+    ip: str
+    ns: str
+    host: str        # the end the program attaches to, in this namespace
+    peer: str        # the end in ns
+    host_addr: str
+    peer_addr: str
+
+    def run(self, *args) -> subprocess.CompletedProcess:
+        r = subprocess.run([self.ip, *args], capture_output=True, text=True, timeout=30)
+        if r.returncode:
+            pytest.fail(f"ip {' '.join(args)}: {r.stderr.strip()}")
+        return r
+
+    def link(self) -> str:
+        return self.run("-d", "link", "show", "dev", self.host).stdout
+
+
+@pytest.fixture
+def veth(token):
+    ip = shutil.which("ip", path=tool_env()["PATH"])
+    if not ip:
+        msg = "ip (iproute2) is not installed: the veth test needs it"
+        if under_ci():
+            pytest.fail(msg)
+        pytest.skip(msg)
+    block = 4 * (int(token[:2], 16) % 64)   # a /30 of TEST-NET-2 (198.51.100.0/24) per run
+    v = Veth(ip, f"xvt-{token}", f"xvh{token}", f"xvp{token}",
+             f"198.51.100.{block + 1}", f"198.51.100.{block + 2}")
+    try:
+        v.run("netns", "add", v.ns)
+        v.run("link", "add", v.host, "type", "veth", "peer", "name", v.peer)
+        v.run("link", "set", v.peer, "netns", v.ns)
+        v.run("addr", "add", f"{v.host_addr}/30", "dev", v.host)
+        v.run("link", "set", v.host, "up")
+        v.run("-n", v.ns, "addr", "add", f"{v.peer_addr}/30", "dev", v.peer)
+        v.run("-n", v.ns, "link", "set", v.peer, "up")
+        yield v
+    finally:
+        # Deleting the namespace deletes its end, and with it the pair; the host end too in case
+        # the pair was made but never moved.
+        subprocess.run([ip, "netns", "del", v.ns], capture_output=True)
+        subprocess.run([ip, "link", "del", v.host], capture_output=True)
+
+
+SEND = ("import socket, sys, time\n"
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+        "for _ in range(int(sys.argv[2])):\n"
+        "    s.sendto(b'xdp-test', (sys.argv[1], 9))\n"
+        "    time.sleep(0.005)\n")
+
+
+# native: the veth driver's own XDP hook, the run ended by -d. generic: a peer MTU too large for
+# veth's native XDP makes the driver refuse, so xdp falls back to the generic hook; ended by SIGINT.
+@pytest.mark.parametrize("mode", ["native", "generic"])
+def test_attach_veth(xdp_exe, veth, mode):
+    duration = 4 * TIME_SCALE
+    if mode == "generic":
+        veth.run("-n", veth.ns, "link", "set", veth.peer, "mtu", "9000")
+    argv = [str(xdp_exe), "--attach", veth.host] + (["-d", str(duration)] if mode == "native" else [])
+    child = Child(argv)
+    try:
+        child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_S)
+        assert child.header_ns is not None, f"no header: {child.error_line()}"
+        assert child.header == HEADER
+        ids = kernel.bpf_ids(kernel.bpf_fds(child.pid))
+        assert ids["prog"] and ids["link"], f"holds no program or no link once ready: {ids}"
+        assert re.search(r"prog/xdp(generic)? id", veth.link()), f"not attached to {veth.host}:\n{veth.link()}"
+
+        sent = subprocess.run([veth.ip, "netns", "exec", veth.ns, sys.executable, "-c", SEND,
+                               veth.host_addr, str(UDP_PACKETS)], capture_output=True, text=True,
+                              timeout=TIMEOUT_S)
+        assert sent.returncode == 0, sent.stderr
+        assert not child.exited(), f"ended before the packets were sent: {child.error_line()}"
+
+        if mode == "native":
+            deadline = time.monotonic() + duration + 10 * TIME_SCALE
+            while not child.exited() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert child.exited(), f"-d {duration} did not end it"
+        hung = child.stop(signal.SIGINT)
+        assert not hung, "still running 10 s after SIGINT"
+    finally:
+        child.stop()
+
+    assert child.status == 0, child.error_line()
+    assert child.stderr.decode() == f"mode={mode}\n"
+    rows = [line.decode().rstrip("\n").split("\t") for line in child.lines]
+    assert [r[0] for r in rows] == PROTOS, rows
+    counts = {r[0]: (int(r[1]), int(r[2])) for r in rows}
+    assert counts["udp"][0] >= UDP_PACKETS and counts["udp"][1] >= UDP_PACKETS * UDP_FRAME, counts
+    # The namespace asked for the host end's MAC address before its first datagram: ARP is non-IP.
+    assert counts["non-ip"][0] >= 1, counts
+
+    left = leaked(ids)
+    assert not left, f"outlived the process: {', '.join(left)}"
+    link = veth.link()
+    assert not re.search(r"\bxdp", link), f"still attached to {veth.host}:\n{link}"
+    assert not _no_xdp_count_left(), "bpftool prog list still lists xdp_count"
