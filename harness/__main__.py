@@ -28,8 +28,10 @@ def cmd_doctor(args) -> int:
 
 def _wanted_toolchains(catalogue) -> list[str]:
     variants, _ = discover(REPO / "variants", set(catalogue))
-    # cc builds the harness's helpers, bpftool reads the kernel's view, actionlint checks the CI workflow.
-    return sorted({t for v in variants if not v.unavailable for t in v.toolchains} | {"cc", "bpftool", "actionlint"})
+    # cc builds the harness's helpers, bpftool reads the kernel's view, actionlint checks the CI
+    # workflow, iproute2 makes the xdp tests' veth pair.
+    return sorted({t for v in variants if not v.unavailable for t in v.toolchains}
+                  | {"cc", "bpftool", "actionlint", "iproute2"})
 
 
 def cmd_setup(args) -> int:
