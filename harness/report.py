@@ -747,6 +747,8 @@ medians are within 10% of each other or the difference is inside the spread (the
   executable sizes, shared libraries, the BPF objects down to instruction counts.
 - [source.md](source.md): what each framework costs to write: lines of code and cyclomatic
   complexity of the userspace and kernel sides, build plumbing and generated code apart.
+- [kernels.md](kernels.md), when present: the conformance suite with these binaries on several
+  kernels, hello's PPID checked on each (`nox -s matrix`).
 - [reproducibility.md](reproducibility.md), when present: this run compared with a second one
   taken right after it (`python -m harness compare`).
 
