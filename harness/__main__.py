@@ -185,6 +185,12 @@ def cmd_report(args) -> int:
         _die(f"cannot read results: {e}")
     with results.no_interrupt():
         written = report.write_report(res.view(), out)
+        if (out / "kernels.json").is_file():
+            variants, _ = discover(REPO / "variants", set(toolchains.load_catalogue()))
+            described = [{"name": v.name, "role": v.role, "unavailable": v.unavailable} for v in variants]
+            results.write_atomic(out / "kernels.md",
+                                 matrix.render(json.loads((out / "kernels.json").read_text()), described))
+            written.append(out / "kernels.md")
     print(f"rendered {len(written)} files from {src}")
     return 0
 

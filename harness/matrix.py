@@ -222,7 +222,9 @@ def render(doc: dict, variants: list[dict] | None = None) -> str:
                 row.append(f"not run: {r['reason']}")
                 continue
             o = (r.get("variants") or {}).get(name)
-            if o is None:
+            if v.get("unavailable"):
+                row.append(f"cannot run here: {v['unavailable']}")
+            elif o is None:
                 row.append("not run" + (f": {v['unavailable']}" if v.get("unavailable") else ""))
             elif o["status"] == "pass" and o.get("xfailed"):
                 row.append(f"pass ({o['passed']} tests), **{o['xfailed']} expected failure**: " + "; ".join(o["expected"]))
