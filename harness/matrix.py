@@ -260,4 +260,5 @@ cannot pass there and says why (a BCC variant whose kernel headers are not the r
 kernel's reads PPID at the wrong offset); it is shown, not hidden. Per kernel:
 
 {chr(10).join(when)}
+{"".join(chr(10) + "- " + n for n in doc.get("notes") or [])}
 {"" if guests else chr(10) + "No guest kernel in this run." + chr(10)}"""
