@@ -186,10 +186,7 @@ def cmd_report(args) -> int:
     with results.no_interrupt():
         written = report.write_report(res.view(), out)
         if (out / "kernels.json").is_file():
-            variants, _ = discover(REPO / "variants", set(toolchains.load_catalogue()))
-            described = [{"name": v.name, "role": v.role, "unavailable": v.unavailable} for v in variants]
-            results.write_atomic(out / "kernels.md",
-                                 matrix.render(json.loads((out / "kernels.json").read_text()), described))
+            results.write_atomic(out / "kernels.md", _render_kernels(json.loads((out / "kernels.json").read_text())))
             written.append(out / "kernels.md")
     print(f"rendered {len(written)} files from {src}")
     return 0
@@ -207,6 +204,12 @@ def cmd_compare(args) -> int:
     text, all_agree = compare.compare(docs[0], docs[1], args.a, args.b)
     print(text, end="")
     return 0 if all_agree else 1
+
+
+def _render_kernels(doc: dict) -> str:
+    """kernels.md from a matrix document, with every variant folder's row (known-unavailable ones too)."""
+    variants, _ = discover(REPO / "variants", set(toolchains.load_catalogue()))
+    return matrix.render(doc, [{"name": v.name, "role": v.role, "unavailable": v.unavailable} for v in variants])
 
 
 def cmd_matrix(args) -> int:
@@ -239,12 +242,10 @@ def cmd_matrix(args) -> int:
     why = results.check_writable(out)
     if why:
         _die(f"results cannot be written: {why}")
-    variants, _ = discover(REPO / "variants", set(toolchains.load_catalogue()))
     doc = matrix.run(kernels, WORK / "matrix", args.k)
-    described = [{"name": v.name, "role": v.role, "unavailable": v.unavailable} for v in variants]
     with results.no_interrupt():
         results.write_atomic(out / "kernels.json", results.dumps(doc))
-        results.write_atomic(out / "kernels.md", matrix.render(doc, described))
+        results.write_atomic(out / "kernels.md", _render_kernels(doc))
     print(f"wrote {out / 'kernels.md'} and {out / 'kernels.json'}")
     host_fail = [f"{n} ({', '.join(o.failures[:1])})" for r in doc["kernels"] if r["where"] == "host"
                  for n, o in ((n, matrix.VariantOutcome(**o)) for n, o in (r.get("variants") or {}).items())

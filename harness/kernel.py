@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,7 +128,6 @@ def code_files(pid: int) -> dict[str, int] | None:
 def headers_release(release: str | None = None) -> str | None:
     """The release of the kernel headers at /lib/modules/<release>/build (default: the running
     kernel's), from their utsrelease.h: what BCC compiles against; None when there are none."""
-    import platform
     release = release or platform.release()
     try:
         text = Path(f"/lib/modules/{release}/build/include/generated/utsrelease.h").read_text()
