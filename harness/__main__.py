@@ -11,6 +11,7 @@ from pathlib import Path
 from . import bench, build, compare, doctor, elf, helpers, matrix, merge, report, results, source, toolchains
 from .env import REPO, RESULTS, WORK, is_root, under_ci
 from .manifest import discover
+from .programs import PROGRAMS
 
 
 def _die(msg: str, code: int = 1):
@@ -120,7 +121,7 @@ def _out_dir(args) -> Path:
     --out says otherwise, so it never replaces the committed reference run."""
     if args.out:
         return Path(args.out)
-    return SCRATCH if (args.variants or args.quick) else RESULTS
+    return SCRATCH if (args.variants or args.quick or getattr(args, "programs", None)) else RESULTS
 
 
 def _save(res: results.Results, out: Path) -> list[Path]:
@@ -150,10 +151,11 @@ def cmd_bench(args) -> int:
     except helpers.HelperError as e:
         _die(str(e))
     if args.quick:
-        cfg = bench.Config.quick(clean_build=False, only=tuple(args.variants))
+        cfg = bench.Config.quick(clean_build=False, only=tuple(args.variants), programs=tuple(args.programs or ()))
     else:
         cfg = bench.Config(runs=args.runs, warmup=args.warmup, opens=args.opens,
-                           clean_build=not args.no_clean_build, only=tuple(args.variants))
+                           clean_build=not args.no_clean_build, only=tuple(args.variants),
+                           programs=tuple(args.programs or ()))
     try:
         res, healthy = bench.benchmark(cfg)
     except KeyboardInterrupt:
@@ -319,6 +321,14 @@ def cmd_helpers(args) -> int:
     return 0
 
 
+def _programs(text: str) -> tuple[str, ...]:
+    names = tuple(n for n in text.split(",") if n)
+    unknown = [n for n in names if n not in PROGRAMS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"unknown program {unknown[0] if unknown else text!r}; one of {', '.join(PROGRAMS)}")
+    return names
+
+
 def _count(minimum: int):
     def parse(text: str) -> int:
         try:
@@ -348,6 +358,8 @@ def main(argv=None) -> int:
     r.add_argument("--warmup", type=_count(0), default=bench.DEFAULT_WARMUP, help="discarded warm-up rounds")
     r.add_argument("--opens", type=_count(1), default=bench.DEFAULT_OPENS,
                    help="operations of the unpaced storm (the overhead figure)")
+    r.add_argument("--programs", type=_programs, default=None, metavar="P[,P...]",
+                   help=f"only these programs ({', '.join(PROGRAMS)}); writes to the scratch folder like a subset")
     r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, short steps, no clean-build timing: a first look, for tests")
     r.add_argument("--no-clean-build", action="store_true", help="skip the clean build timing")
     r.add_argument("--out", default=None,

@@ -1,6 +1,7 @@
 """The benchmark: build, inspect and run every variant, interleaved, and assemble the results."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,9 @@ from .env import REPO, under_ci
 from .manifest import Variant, discover
 from .noise import Placement
 from .results import ProgramRun, Results, Sample, VariantResult
+from .programs import SPECS
 from .run import SHM, Plan, baseline, run_once
+from .testrun import Veth, VethError, run_testrun
 
 DEFAULT_RUNS = 10
 DEFAULT_WARMUP = 1
@@ -28,14 +31,17 @@ class Config:
     step_s: float = 0.25
     max_rate: int = 640_000
     bisect: int = 3
+    testrun_repeat: int = 1_000_000     # runs per frame of a testrun program's --bench
     clean_build: bool = True
     only: tuple[str, ...] = ()
+    programs: tuple[str, ...] = ()      # only these programs (all when empty)
 
     @classmethod
     def quick(cls, **kw) -> "Config":
         """For tests and a first look: 2 runs, a small storm, short steps (about a minute)."""
         return cls(**{"runs": 2, "warmup": 0, "opens": 5_000, "kernel_step_s": 0.2, "step_s": 0.1,
-                      "max_rate": 80_000, "bisect": 1, **kw})
+                      "max_rate": 80_000, "bisect": 1,
+                      "testrun_repeat": 100_000, **kw})
 
     def plan(self, placement: Placement) -> Plan:
         return Plan(self.opens, self.kernel_rate, self.kernel_step_s, self.step_s, self.max_rate, self.bisect,
@@ -44,7 +50,7 @@ class Config:
     def to_json(self) -> dict:
         return {"runs": self.runs, "warmup": self.warmup, "opens": self.opens, "kernel_rate": self.kernel_rate,
                 "kernel_step_s": self.kernel_step_s, "step_s": self.step_s, "max_rate": self.max_rate,
-                "bisect": self.bisect, "clean_build": self.clean_build}
+                "bisect": self.bisect, "testrun_repeat": self.testrun_repeat, "clean_build": self.clean_build}
 
 
 def dependency_count(v: Variant) -> dict | None:
@@ -93,6 +99,10 @@ def inspect_variant(v: Variant) -> dict:
     return out
 
 
+def _only_programs(v: Variant, names: tuple[str, ...]) -> Variant:
+    return dataclasses.replace(v, programs={p: prog for p, prog in v.programs.items() if p in names})
+
+
 def _status_from_runs(runtime: dict[str, ProgramRun]) -> tuple[str, str | None]:
     reasons = [f"{p}: {r.reason}" for p, r in runtime.items() if r.status != "ok"]
     return ("failed", "; ".join(reasons)) if reasons else ("ok", None)
@@ -136,12 +146,15 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
             name=v.name, language=v.language, role=v.role,
             framework={"name": v.framework, "version": v.framework_version},
             libbpf=v.libbpf, toolchains=list(v.toolchains), emits_events=v.emits_events,
-            known_unavailable=b.known, deviations=list(v.deviations), status=b.status, reason=b.reason, build={**b.to_json(), "dependencies": dependency_count(v)},
+            known_unavailable=b.known, deviations=list(v.deviations), lacks=dict(v.lacks),
+            test_run={p: prog.test_run for p, prog in v.programs.items() if prog.test_run}, status=b.status, reason=b.reason, build={**b.to_json(), "dependencies": dependency_count(v)},
         )
         entries[v.name] = entry
         if b.status != "ok":
             log(f"{v.name}: {b.status}: {b.reason}")
             continue
+        if cfg.programs:
+            v = _only_programs(v, cfg.programs)
         log(f"{v.name}: built in {b.build_s:.1f} s; inspecting")
         entry.elf = inspect_variant(v)
         runnable.append(v)
@@ -153,37 +166,31 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
     placement = Placement.choose()
     placement.apply_to_harness()
     plan = cfg.plan(placement)
-    programs = sorted({p for v in runnable for p in v.programs})
+    programs = sorted({p for v in runnable for p in v.programs if SPECS[p].kind == "trace"})
     machine_before = {"load_average": noise.load_average(), "cpu_mhz": noise.cpu_mhz()}
     samples: dict[tuple[str, str], list[Sample]] = {(v.name, p): [] for v in runnable for p in v.programs}
     base: dict[str, list[dict]] = {p: [] for p in programs}
     broken: dict[tuple[str, str], str] = {}
     rounds = cfg.warmup + cfg.runs
+    # Testrun programs attach to a veth pair of the harness's own, made once for the whole run.
+    veth, veth_error = None, None
+    if any(SPECS[p].kind == "testrun" for v in runnable for p in v.programs):
+        try:
+            veth = Veth.create()
+        except VethError as e:
+            veth_error = f"not measured: no veth pair: {e}"
+            log(f"testrun programs: {veth_error}")
+        for v in runnable:
+            for p in v.programs:
+                if SPECS[p].kind == "testrun" and veth_error:
+                    broken[(v.name, p)] = veth_error
     # The baseline (nothing attached) takes its turn in the rotation like a variant.
     slots: list[Variant | None] = [None, *runnable]
-    with kernel.bpf_stats():
-        for r in range(rounds):
-            order = slots[r % len(slots):] + slots[: r % len(slots)]
-            warm = r < cfg.warmup
-            log(f"round {r + 1}/{rounds}" + (" (warm-up, discarded)" if warm else ""))
-            for v in order:
-                if v is None:
-                    for pname in programs:
-                        b = baseline(pname, cfg.opens, placement, SHM)
-                        if not warm:
-                            base[pname].append({"round": r, **b})
-                    continue
-                for pname, prog in v.programs.items():
-                    key = (v.name, pname)
-                    if key in broken:
-                        continue
-                    s = run_once(v.dir / prog.executable, pname, plan, v.emits_events, round_=r)
-                    if not s.ok:
-                        log(f"  {v.name} {pname}: {s.error}")
-                        if s.hang or s.leaked or warm or s.figures.get("ready_ms") is None:
-                            broken[key] = s.error
-                    if not warm:
-                        samples[key].append(s)
+    try:
+        _rounds(cfg, rounds, slots, programs, placement, plan, veth, base, samples, broken, log)
+    finally:
+        if veth:
+            veth.delete()
 
     floor = next((v.name for v in runnable if not v.emits_events), None)
     for pname in programs:
@@ -230,3 +237,35 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
             "runs": len(windows),
         },
     ), healthy
+
+
+def _rounds(cfg: Config, rounds: int, slots: list, programs: list[str], placement: Placement, plan: Plan,
+            veth: Veth | None, base: dict, samples: dict, broken: dict, log) -> None:
+    """Every round: the baseline and each variant's programs, in an order that rotates."""
+    with kernel.bpf_stats():
+        for r in range(rounds):
+            order = slots[r % len(slots):] + slots[: r % len(slots)]
+            warm = r < cfg.warmup
+            log(f"round {r + 1}/{rounds}" + (" (warm-up, discarded)" if warm else ""))
+            for v in order:
+                if v is None:
+                    for pname in programs:
+                        b = baseline(pname, cfg.opens, placement, SHM)
+                        if not warm:
+                            base[pname].append({"round": r, **b})
+                    continue
+                for pname, prog in v.programs.items():
+                    key = (v.name, pname)
+                    if key in broken:
+                        continue
+                    if SPECS[pname].kind == "testrun":
+                        s = run_testrun(v.dir / prog.executable, veth, placement, cfg.testrun_repeat, round_=r)
+                    else:
+                        s = run_once(v.dir / prog.executable, pname, plan, v.emits_events, round_=r)
+                    if not s.ok:
+                        log(f"  {v.name} {pname}: {s.error}")
+                        if s.hang or s.leaked or warm or s.figures.get("ready_ms") is None:
+                            broken[key] = s.error
+                    if not warm:
+                        samples[key].append(s)
+

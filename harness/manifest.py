@@ -6,7 +6,8 @@ from pathlib import Path
 
 import yaml
 
-PROGRAMS = ("hello", "opensnoop")
+from .programs import PROGRAMS, REQUIRED
+
 ROLES = ("framework", "reference")
 # Conformance features a reference variant may declare it cannot honour.
 FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec", "cli")
@@ -30,6 +31,7 @@ class Program:
     name: str
     executable: Path
     bpf_objects: tuple[Path, ...]
+    test_run: str | None = None  # testrun programs: the framework API that runs it (for the tables)
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,7 @@ class Variant:
     toolchains: tuple[str, ...]
     build_command: str
     clean_command: str
-    programs: dict[str, Program]
+    programs: dict[str, Program]   # the programs it has, in PROGRAMS order
     libbpf: str | None = None
     lockfile: Path | None = None
     conformance_skip: tuple[str, ...] = ()
@@ -55,6 +57,8 @@ class Variant:
     # {shared|hello|opensnoop: {category: (glob, ...)}}, or None when variant.yaml declares none
     source: dict[str, dict[str, tuple[str, ...]]] | None = None
     manifest: Path = field(default=Path())
+    # optional programs it does not have, and why (declared `unavailable:` or simply not written)
+    lacks: dict[str, str] = field(default_factory=dict)
 
 
 def _require(data: dict, key: str, kind: type, path: Path, prefix: str = ""):
@@ -88,7 +92,7 @@ def _relative(path: Path, field_name: str, value: str) -> Path:
     return p
 
 
-def _source(path: Path, value) -> dict[str, dict[str, tuple[str, ...]]] | None:
+def _source(path: Path, value, have: set[str]) -> dict[str, dict[str, tuple[str, ...]]] | None:
     """source: {shared, hello, opensnoop} x {userspace, kernel, build, generated}: lists of globs,
     relative to the variant folder or, with a leading {repo}/, to the repository root; never
     leaving the repository."""
@@ -101,6 +105,8 @@ def _source(path: Path, value) -> dict[str, dict[str, tuple[str, ...]]] | None:
         raise ManifestError(path, "source", f"unknown key {unknown[0]!r}; expected {', '.join(SOURCE_GROUPS)}")
     out = {}
     for group in SOURCE_GROUPS:
+        if group not in value and group != "shared" and group not in have:
+            continue   # an optional program the variant does not have
         if group not in value and group != "shared":
             raise ManifestError(path, f"source.{group}", "missing ({} when the program has no files of its own)")
         cats = value.get(group) or {}
@@ -160,16 +166,28 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
     unknown = set(progs) - set(PROGRAMS)
     if unknown:
         raise ManifestError(path, "programs", f"unknown program {sorted(unknown)[0]!r}; expected {', '.join(PROGRAMS)}")
-    programs = {}
+    programs, lacks = {}, {}
     for pname in PROGRAMS:
-        p = _require(progs, pname, dict, path, "programs.")
         prefix = f"programs.{pname}."
+        if pname not in REQUIRED and progs.get(pname) is None:
+            lacks[pname] = "not written for this variant"
+            continue
+        p = _require(progs, pname, dict, path, "programs.")
+        if pname not in REQUIRED and "unavailable" in p:
+            why = p["unavailable"]
+            if not isinstance(why, str) or not why.strip():
+                raise ManifestError(path, prefix + "unavailable", "expected the reason, a non-empty string")
+            lacks[pname] = " ".join(why.split())
+            continue
         exe = _relative(path, prefix + "executable", _require(p, "executable", str, path, prefix))
         objs = tuple(
             _relative(path, f"{prefix}bpf_objects[{i}]", o)
             for i, o in enumerate(_str_list(p, "bpf_objects", path, prefix))
         )
-        programs[pname] = Program(pname, exe, objs)
+        api = p.get("test_run")
+        if api is not None and (not isinstance(api, str) or not api.strip()):
+            raise ManifestError(path, prefix + "test_run", "expected the API's name, a non-empty string")
+        programs[pname] = Program(pname, exe, objs, " ".join(api.split()) if api else None)
     skip = _str_list(data, "conformance_skip", path, required=False)
     for i, s in enumerate(skip):
         if s not in FEATURES:
@@ -209,8 +227,9 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
         unavailable=" ".join(unavailable.split()) if unavailable else None,
         deviations=tuple(" ".join(d.split()) for d in deviations),
         runtime_headers=runtime_headers,
-        source=_source(path, data.get("source")),
+        source=_source(path, data.get("source"), set(programs)),
         manifest=path,
+        lacks=lacks,
     )
 
 

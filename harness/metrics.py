@@ -26,6 +26,7 @@ class Metric:
     plot: str | None = None  # results/*.png drawn from it
     needs_events: bool = False  # not measurable for a variant that emits no events (the floor)
     method: str = ""
+    kinds: tuple[str, ...] = ("trace",)  # the program kinds it is measured for (harness/programs.py)
 
     @property
     def header(self) -> str:
@@ -33,26 +34,29 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("ready_ms", "ms", "exec → header", "startup.md",
+    Metric("ready_ms", "ms", "exec → header", "startup.md", kinds=("trace", "testrun"),
            method="from the exec to the header line, printed once every program is attached"),
     Metric("first_event_ms", "ms", "exec → first event", "startup.md", headline=True, plot="startup.png",
            needs_events=True,
            method="from the exec to the first line carrying the marker: a compiled helper opens a unique "
                   "path (hello: a failing execve under a unique comm) every millisecond from the exec on"),
     Metric("peak_rss_kib", "KiB", "Peak RSS", "memory.md", scale=1 / 1024, shown_unit="MiB", headline=True,
-           plot="memory.png",
+           plot="memory.png", kinds=("trace", "testrun"),
            method="ru_maxrss from wait4() of that child alone, forked by harness/spawn.c (a child forked by "
                   "Python would report the harness's own ~30 MiB as its floor)"),
     Metric("code_mapped_kib", "KiB", "Code mapped", "memory.md", scale=1 / 1024, shown_unit="MiB", digits=1,
+           kinds=("trace", "testrun"),
            method="the on-disk size of every distinct file the process maps executable (its binary or "
                   "interpreter and every shared library: libbcc and LLVM for the BCC variants), read from "
                   "/proc/PID/maps once the header is out: the footprint a deployment ships"),
-    Metric("code_files", "files", "Files mapped executable", "memory.md", digits=0,
+    Metric("code_files", "files", "Files mapped executable", "memory.md", digits=0, kinds=("trace", "testrun"),
            method="how many distinct files that is"),
     Metric("steady_rss_kib", "KiB", "RSS after the load", "memory.md", scale=1 / 1024, shown_unit="MiB",
            method="VmRSS right after the paced sweep"),
-    Metric("user_cpu_ms", "ms", "User CPU, whole run", "memory.md", method="ru_utime from wait4()"),
-    Metric("sys_cpu_ms", "ms", "System CPU, whole run", "memory.md", method="ru_stime from wait4()"),
+    Metric("user_cpu_ms", "ms", "User CPU, whole run", "memory.md", kinds=("trace", "testrun"),
+           method="ru_utime from wait4()"),
+    Metric("sys_cpu_ms", "ms", "System CPU, whole run", "memory.md", kinds=("trace", "testrun"),
+           method="ru_stime from wait4()"),
     Metric("workload_ns_per_op", "ns", "Traced workload per operation", "overhead.md", digits=0,
            method="wall time of the compiled workload divided by its operations (open+close, or a failing "
                   "execve), timed by the workload itself, unpaced, with the variant attached"),
@@ -84,6 +88,14 @@ METRICS: tuple[Metric, ...] = (
     Metric("kernel_ns_net", "ns", "Kernel per event, floor subtracted", "kernel.md", digits=0,
            method="the same minus the floor's figure of the same round (empty programs on the same "
                   "tracepoints)"),
+    Metric("testrun_ns", "ns", "Test run per frame", "kernel.md", digits=1, headline=True, kinds=("testrun",),
+           method="the kernel's own time per run (BPF_PROG_TEST_RUN with repeat N, through the framework's "
+                  "test-run API: `xdp --bench N`), averaged over the five built-in frames; the variant pinned "
+                  "to its CPU"),
+    Metric("attached_ns_per_packet", "ns", "Attached, per packet", "kernel.md", digits=0, kinds=("testrun",),
+           method="run_time_ns over run_cnt from the variant's fdinfo while 200 UDP datagrams went through "
+                  "the veth pair it was attached to (veth's own XDP hook, in the receive path of the host "
+                  "end)"),
 )
 BY_KEY = {m.key: m for m in METRICS}
 HEADLINE = tuple(m for m in METRICS if m.headline)
@@ -154,6 +166,11 @@ def summarize_samples(samples: list[dict]) -> dict:
     out["max_rate_bound"] = _rate_bound(good)
     out["sweep"] = summarize_sweep(good)
     out["halves"] = halves(good)
+    frames: dict[str, list] = {}
+    for s in good:
+        for f in s.get("frames") or []:
+            frames.setdefault(f["frame"], []).append(f.get("ns_per_run"))
+    out["frames"] = {name: summarize(v) for name, v in frames.items()}
     return out
 
 

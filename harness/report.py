@@ -8,9 +8,28 @@ from tabulate import tabulate
 
 from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree
 from .noise import BUSY_OTHER_PCT, BUSY_STEAL_PCT
+from .programs import PROGRAMS, SPECS, of_kind
 from .results import write_atomic
 
-PROGRAMS = ("hello", "opensnoop")
+TRACE = of_kind("trace")
+
+
+def present(doc: dict, programs: tuple[str, ...] = PROGRAMS) -> tuple[str, ...]:
+    """The programs this document has anything of (a run or an inspected object): the tables
+    show a section for these only, so that a document without xdp renders as before."""
+    return tuple(p for p in programs if p in TRACE or any(
+        p in (v.get("runtime") or {}) or p in (v.get("elf") or {}) for v in doc["variants"]))
+
+
+def metrics_for(prog: str, table: str | None = None) -> list[Metric]:
+    kind = SPECS[prog].kind
+    return [m for m in METRICS if kind in m.kinds and (table is None or m.table == table)]
+
+
+def _lacks(v: dict, prog: str) -> str | None:
+    """Why a variant has no such program (its manifest says), or None."""
+    why = (v.get("lacks") or {}).get(prog)
+    return f"no {prog}: {why}" if why else None
 
 
 def fmt(x: float | None, digits: int = 1) -> str:
@@ -101,19 +120,24 @@ def _relative_cells(doc: dict, prog: str, m: Metric) -> dict[str, str]:
     return rel
 
 
-def _runtime_table(doc: dict, table: str, title: str, intro: str = "") -> str:
-    """One section per program: a column per registered metric of this table, plus Relative on
-    the table's first headline metric (or its first metric)."""
-    metrics = [m for m in METRICS if m.table == table]
-    rel_metric = next((m for m in metrics if m.headline), metrics[0])
+def _runtime_table(doc: dict, table: str, title: str, intro: str = "",
+                   programs: tuple[str, ...] | None = None) -> str:
+    """One section per program that has figures in this table: a column per registered metric
+    of this table and the program's kind, plus Relative on the first headline metric (or the
+    first metric)."""
     out = [f"# {title}\n"] + ([intro] if intro else []) + ([_busy_warning(doc)] if _busy_warning(doc) else [])
-    for prog in PROGRAMS:
+    for prog in present(doc, programs or PROGRAMS):
+        metrics = metrics_for(prog, table)
+        if not metrics:
+            continue
+        rel_metric = next((m for m in metrics if m.headline), metrics[0])
         rows = []
         rel = _relative_cells(doc, prog, rel_metric)
         for v in doc["variants"]:
             rt = (v.get("runtime") or {}).get(prog)
             if not rt:
-                rows.append([_name(v)] + ["-"] * len(metrics) + ["-", "not run" if v["status"] == "ok" else _not_ok(v)])
+                rows.append([_name(v)] + ["-"] * len(metrics) + [
+                    "-", _lacks(v, prog) or ("not run" if v["status"] == "ok" else _not_ok(v))])
                 continue
             ok = rt["status"] == "ok"
             summ = rt["summary"]
@@ -121,7 +145,7 @@ def _runtime_table(doc: dict, table: str, title: str, intro: str = "") -> str:
                         + [rel.get(v["name"], "-"), "ok" if ok else f"{rt['status']}: {rt['reason']}"])
         out.append(f"## {prog}\n")
         out.append(_md(["Variant"] + [m.header for m in metrics] + [f"Relative ({rel_metric.label})", "Status"], rows))
-    out.append(_method(table))
+    out.append(_method(table, {SPECS[p].kind for p in present(doc, programs or PROGRAMS)}))
     if _deviations(doc):
         out.append(_deviations(doc))
     return "\n".join(out)
@@ -143,8 +167,9 @@ def _busy_warning(doc: dict) -> str:
     return ""
 
 
-def _method(table: str) -> str:
-    lines = [f"- *{m.label}*: {m.method}." for m in METRICS if m.table == table and m.method]
+def _method(table: str, kinds: set[str] = frozenset({"trace"})) -> str:
+    lines = [f"- *{m.label}*{'' if 'trace' in m.kinds else ' (' + ', '.join(of_kind('testrun')) + ')'}: {m.method}."
+             for m in METRICS if m.table == table and m.method and kinds & set(m.kinds)]
     return "How each figure was taken:\n\n" + "\n".join(lines) + "\n" if lines else ""
 
 
@@ -159,7 +184,7 @@ def memory_table(doc: dict) -> str:
 def overhead_table(doc: dict) -> str:
     base = doc.get("baseline_summary") or {}
     rows = [[p, cell((base.get(p) or {}).get("ns_per_op"), digits=0), cell((base.get(p) or {}).get("rate"), digits=0)]
-            for p in PROGRAMS if p in base]
+            for p in TRACE if p in base]
     ops = (doc.get("config") or {}).get("opens")
     intro = ("What tracing costs the traced workload: the same compiled workload "
              f"({ops:,} open+close of one file for opensnoop, {ops:,} failing execve for hello), " if ops else
@@ -186,7 +211,7 @@ def throughput_table(doc: dict) -> str:
 
 def sweep_table(doc: dict) -> str:
     out = ["## The sweep: delivered share at each offered rate (median over runs)\n"]
-    for prog in PROGRAMS:
+    for prog in TRACE:
         rates = sorted({p["offered_rate"] for v in doc["variants"]
                         for p in (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("sweep") or []})
         if not rates:
@@ -229,9 +254,9 @@ def kernel_table(doc: dict) -> str:
              "waking a consumer asleep in epoll: at this rate every variant's consumer sleeps between events, "
              "so every variant pays that wake-up. The floor row (empty programs on the same tracepoints) is "
              "subtracted, round by round, in the second column.\n\n" if rate else "")
-    text = _runtime_table(doc, "kernel.md", "Kernel: time per event", intro)
+    text = _runtime_table(doc, "kernel.md", "Kernel: time per event", intro, programs=TRACE)
     same = []
-    for prog in PROGRAMS:
+    for prog in TRACE:
         for names in identical_objects(doc, prog):
             same.append(f"- {prog}: {', '.join(names)} load the same programs with the same verified instruction "
                         "counts: a difference between them is not their BPF code.")
@@ -243,7 +268,7 @@ def kernel_table(doc: dict) -> str:
         if not rt:
             rows.append([_name(v), "-", "-", "-", "-", "-", "-", "-", _not_ok(v)])
             continue
-        for prog in PROGRAMS:
+        for prog in TRACE:
             r = rt.get(prog)
             if not r:
                 continue
@@ -266,7 +291,86 @@ def kernel_table(doc: dict) -> str:
              "no call of its syscall during the step (nothing on the machine used open(2)).\n\n")
     text += _md(["Variant", "Program", "BPF program", "Kernel time per run (ns)", "Verified insns (count)",
                  "JITed size (bytes)", "Program memlock (bytes)", "Maps memlock, all maps (bytes)", "Status"], rows)
+    for prog in present(doc, of_kind("testrun")):
+        text += "\n" + testrun_section(doc, prog)
     return text
+
+
+def _compiler(v: dict) -> str:
+    """What compiled the variant's kernel side, from the toolchains its manifest names."""
+    tcs = v.get("toolchains") or ()
+    if "bpf-linker" in tcs:
+        return "rustc + bpf-linker"
+    if "bcc" in tcs:
+        return "libbcc (clang at run time)"
+    return "clang" if any(t.startswith("clang") for t in tcs) else "-"
+
+
+def testrun_section(doc: dict, prog: str) -> str:
+    """A testrun program (xdp): the kernel's ns per run through each framework's test-run API,
+    what the framework offers for it, and what the kernel loaded: clang's and rustc's code side
+    by side."""
+    cfg = doc.get("config") or {}
+    frames: list[str] = []
+    for v in doc["variants"]:
+        for f in ((((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("frames") or {}):
+            if f not in frames:
+                frames.append(f)
+    m = BY_KEY["testrun_ns"]
+    rel = _relative_cells(doc, prog, m)
+    rows, code_rows = [], []
+    for v in doc["variants"]:
+        rt = (v.get("runtime") or {}).get(prog)
+        api = (v.get("test_run") or {}).get(prog) or "-"
+        fw = v.get("framework") or {}
+        fw_name = f"{fw.get('name', '-')} {fw.get('version', '')}".strip()
+        if not rt:
+            why = _lacks(v, prog) or ("not run" if v["status"] == "ok" else _not_ok(v))
+            rows.append([_name(v), fw_name, api, "-"] + ["-"] * len(frames) + ["-", "-", "-", why])
+            continue
+        ok = rt["status"] == "ok"
+        summ = rt.get("summary") or {}
+        fs = summ.get("frames") or {}
+        modes = sorted({s.get("attach_mode") for s in rt.get("samples") or [] if s.get("attach_mode")})
+        rows.append([_name(v), fw_name, api, metric_cell(m, summ, "not measured")]
+                    + [fmt((fs.get(f) or {}).get("median"), 0) for f in frames]
+                    + [rel.get(v["name"], "-"),
+                       cell(summ.get("attached_ns_per_packet"), digits=0),
+                       ", ".join(modes) or "-",
+                       "ok" if ok else f"{rt['status']}: {rt['reason']}"])
+        objs = [o for o in ((v.get("elf") or {}).get(prog) or {}).get("objects") or [] if "error" not in o]
+        obj_insns = {p["name"]: p["insns"] for p in (objs[0].get("programs") or [])} if objs else {}
+        progs = summ.get("programs") or {}
+        if not progs:
+            code_rows.append([_name(v), _compiler(v), "-", fmt(sum(obj_insns.values()) if obj_insns else None, 0)]
+                             + ["-"] * 4 + [cell(summ.get("maps_memlock_bytes"), digits=0)])
+        for name, p in progs.items():
+            med = lambda key, p=p: fmt((p.get(key) or {}).get("median"), 0)  # noqa: E731
+            code_rows.append([_name(v), _compiler(v), name, fmt(obj_insns.get(name), 0), med("verified_insns"),
+                              med("xlated_bytes"), med("jited_bytes"), med("memlock"),
+                              fmt((summ.get("maps_memlock_bytes") or {}).get("median"), 0)])
+    spec = SPECS[prog]
+    repeat = cfg.get("testrun_repeat")
+    return (f"## {prog}: {spec.what}\n\n"
+            "Timed with `BPF_PROG_TEST_RUN`, the kernel running the program on frames the caller gives it, "
+            f"through each framework's own test-run API: `{prog} --bench {repeat or 'N'}` runs each of the five "
+            f"built-in frames {f'{repeat:,}' if repeat else 'N'} times in one call and prints the kernel's own "
+            "average ns per run (docs/programs.md). `kernel.bpf_stats_enabled` is set to 0 for this call: its "
+            "accounting would add two clock reads to every run (about 70 ns here, three times the program). "
+            f"Before that, in the same run, `{prog} --test` must pass (verdicts, unchanged frames, counters read "
+            "back), and the program is attached once to the host end of a veth pair of the harness's own while "
+            "200 UDP datagrams go through it: *Attached, per packet* is run_time_ns / run_cnt over them "
+            "(bpf_stats on), *Hook* the XDP hook the kernel used. Every run's figure is the mean over the frames; "
+            "the cell is the median over runs (IQR; min–max), the frame columns medians.\n\n"
+            + _md(["Variant", "Framework", "Test-run API", f"{m.header}"] + [f"{f} (ns)" for f in frames]
+                  + [f"Relative ({m.label})", "Attached, per packet (ns)", "Hook", "Status"], rows)
+            + f"\n### {prog}: what the kernel loaded, by compiler\n\n"
+              "The same program from the shared C source (clang) and from Aya's Rust (rustc, linked by "
+              "bpf-linker): instructions in the object, instructions the verifier walked, translated and JITed "
+              "sizes and memlock, as `/proc/PID/fdinfo` and `bpftool prog show` report them once attached.\n\n"
+            + _md(["Variant", "Compiled by", "BPF program", "Object (insns)", "Verified insns (count)",
+                   "Translated (bytes)", "JITed (bytes)", "Program memlock (bytes)", "Maps memlock (bytes)"],
+                  code_rows))
 
 
 def build_table(doc: dict) -> str:
@@ -296,12 +400,12 @@ def build_table(doc: dict) -> str:
 
 def size_table(doc: dict) -> str:
     out = ["# Size\n"]
-    for prog in PROGRAMS:
+    for prog in present(doc):
         rows, sizes = [], {}
         for v in doc["variants"]:
             e = ((v.get("elf") or {}).get(prog) or {}).get("executable")
             if not e or "error" in e:
-                rows.append([_name(v), "-", "-", "-", "-", "-", (e or {}).get("error") or _not_ok(v)])
+                rows.append([_name(v), "-", "-", "-", "-", "-", (e or {}).get("error") or _lacks(v, prog) or _not_ok(v)])
                 continue
             sizes[v["name"]] = e.get("stripped_bytes")
             emb = e.get("embedded_bpf") or []
@@ -343,7 +447,7 @@ def _across_variants(doc: dict, prog: str) -> str:
 
 def elf_table(doc: dict) -> str:
     out = ["# ELF: the BPF objects\n"]
-    for prog in PROGRAMS:
+    for prog in present(doc):
         rows = []
         for v in doc["variants"]:
             entry = (v.get("elf") or {}).get(prog)
@@ -422,6 +526,8 @@ def source_table(doc: dict) -> str:
                 "`python -m harness source` counts it into results.json\n")
     out = ["# Source: what each framework costs to write\n"]
     for prog in PROGRAMS:
+        if prog not in TRACE and not any(prog in (e.get("programs") or {}) for e in entries.values()):
+            continue
         rows, written, references = [], {}, set()
         for name, e in entries.items():
             if e.get("role") == "reference":
@@ -429,7 +535,8 @@ def source_table(doc: dict) -> str:
             cats = (e.get("programs") or {}).get(prog)
             if not e.get("declared") or cats is None:
                 rows.append([name, e.get("language") or "-"] + ["-"] * 8
-                            + [e.get("error") or "not declared in variant.yaml"])
+                            + [e.get("error") or ("not declared in variant.yaml" if prog in TRACE or not e.get("declared")
+                                                  else f"no {prog}")])
                 continue
             us, k = ((cats.get(c) or {}).get("code_lines") for c in ("userspace", "kernel"))
             written[name] = us + k if us is not None and k is not None else None
@@ -524,8 +631,9 @@ def render_plots(doc: dict) -> dict[str, bytes]:
 
     out = {}
     for m in (m for m in METRICS if m.plot):
-        fig, axes = plt.subplots(1, len(PROGRAMS), figsize=(11, 4.2))
-        for ax, prog in zip(axes, PROGRAMS):
+        progs = [p for p in present(doc) if SPECS[p].kind in m.kinds]
+        fig, axes = plt.subplots(1, len(progs), figsize=(5.5 * len(progs), 4.2), squeeze=False)
+        for ax, prog in zip(axes[0], progs):
             names, med, lo, hi, mn, mx = [], [], [], [], [], []
             for v in doc["variants"]:
                 st = (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(m.key)
@@ -551,8 +659,8 @@ def render_plots(doc: dict) -> dict[str, bytes]:
         fig.tight_layout()
         out[m.plot] = save(fig)
 
-    fig, axes = plt.subplots(1, len(PROGRAMS), figsize=(11, 4.6))
-    for ax, prog in zip(axes, PROGRAMS):
+    fig, axes = plt.subplots(1, len(TRACE), figsize=(11, 4.6))
+    for ax, prog in zip(axes, TRACE):
         drawn = False
         for v in doc["variants"]:
             sweep = ((((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("sweep")) or []
@@ -589,7 +697,8 @@ def headline_table(doc: dict, prog: str) -> str:
         exe = ((v.get("elf") or {}).get(prog) or {}).get("executable") or {}
         ok = bool(rt) and rt["status"] == "ok"
         cells = []
-        for m in HEADLINE:
+        heads = [m for m in HEADLINE if SPECS[prog].kind in m.kinds]
+        for m in heads:
             st = summ.get(m.key)
             if not st:
                 cells.append("-" if not ok or (m.needs_events and not v.get("emits_events", True)) else "not measured")
@@ -600,8 +709,9 @@ def headline_table(doc: dict, prog: str) -> str:
             cells.append(c + (" ⚠" if st.get("unstable") else ""))
         stripped = exe.get("stripped_bytes")
         rows.append([_name(v)] + cells + [fmt(stripped / 1024, 0) if stripped else "-",
-                                          "ok" if ok else (rt or {}).get("status") or v["status"]])
-    return _md(["Variant"] + [m.header for m in HEADLINE] + ["Stripped executable (KiB)", "Status"], rows)
+                                          "ok" if ok else (rt or {}).get("status") or _lacks(v, prog) or v["status"]])
+    heads = [m for m in HEADLINE if SPECS[prog].kind in m.kinds]
+    return _md(["Variant"] + [m.header for m in heads] + ["Stripped executable (KiB)", "Status"], rows)
 
 
 BCC_KEYS = ("first_event_ms", "peak_rss_kib", "code_mapped_kib", "code_files", "added_ns_per_op",
@@ -623,10 +733,10 @@ def bcc_section(doc: dict) -> str:
            "libraries. Same programs, same tracepoints, same rounds as every other row.\n"]
     base = {}
     if ref:
-        for prog in PROGRAMS:
+        for prog in TRACE:
             rt = (ref[0].get("runtime") or {}).get(prog) or {}
             base[prog] = (rt.get("summary") or {}) if rt.get("status") == "ok" else {}
-    for prog in PROGRAMS:
+    for prog in TRACE:
         rows = []
         for v in ref + bcc:
             rt = (v.get("runtime") or {}).get(prog)
@@ -691,7 +801,7 @@ def render_readme(doc: dict) -> str:
     cfg = doc.get("config") or {}
     pl = doc.get("placement") or {}
     status = [[_name(v), v["status"], v.get("reason") or ""] for v in doc["variants"]]
-    headlines = "\n".join(f"### {prog}\n\n{headline_table(doc, prog)}" for prog in PROGRAMS)
+    headlines = "\n".join(f"### {prog}\n\n{headline_table(doc, prog)}" for prog in present(doc))
     method = "\n".join(f"- **{x.header}**: {x.method}." for x in METRICS if x.method)
     migrated = (f"\n> This document was migrated from schema version {doc['migrated_from']}: figures that version "
                 "did not take are shown as not measured.\n" if doc.get("migrated_from") else "")
@@ -777,9 +887,12 @@ def summary_text(doc: dict) -> str:
     fw = [v for v in doc["variants"] if v.get("role") != "reference" and v["status"] == "ok"]
     if not fw:
         return "## In a minute\n\nNo framework variant was measured in this run.\n"
-    for prog in PROGRAMS:
-        for key in ("first_event_ms", "peak_rss_kib", "added_ns_per_op", "max_sustainable_rate", "kernel_ns_per_event"):
+    for prog in present(doc):
+        for key in ("first_event_ms", "peak_rss_kib", "added_ns_per_op", "max_sustainable_rate", "kernel_ns_per_event",
+                    "testrun_ns"):
             m = BY_KEY[key]
+            if SPECS[prog].kind not in m.kinds:
+                continue
             summ = {v["name"]: ((v.get("runtime") or {}).get(prog) or {}).get("summary", {}) for v in fw}
             stats = {k: sm.get(key) for k, sm in summ.items() if sm.get(key)}
             if len(stats) < 2:

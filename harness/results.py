@@ -67,6 +67,8 @@ class Sample:
     sweep: list[dict] = field(default_factory=list)     # one point per paced rate
     max_rate_bound: str | None = None                   # "workload" when even unpaced lost nothing
     noise: dict = field(default_factory=dict)           # what else the machine did during the run
+    frames: list[dict] = field(default_factory=list)    # testrun programs: per frame, the kernel's ns per run
+    attach_mode: str | None = None                      # testrun programs: the hook the kernel used
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -106,6 +108,8 @@ class VariantResult:
     emits_events: bool = True
     known_unavailable: bool = False  # the manifest says it cannot run here, and why (reason)
     deviations: list[str] = field(default_factory=list)  # declared departures from docs/programs.md
+    lacks: dict[str, str] = field(default_factory=dict)   # optional programs it does not have, and why
+    test_run: dict[str, str] = field(default_factory=dict)  # program -> the framework's test-run API
     build: dict = field(default_factory=dict)
     elf: dict = field(default_factory=dict)
     runtime: dict[str, ProgramRun] = field(default_factory=dict)

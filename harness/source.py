@@ -139,9 +139,11 @@ def count_variant(v: Variant, repo: Path = REPO, cache: dict | None = None) -> d
         return entry
     cache = {} if cache is None else cache
     for prog in PROGRAMS:
+        if prog not in v.programs and prog not in v.source:
+            continue   # an optional program the variant does not have
         cats = {}
         for cat in SOURCE_CATEGORIES:
-            groups = [(g, v.source[g][cat]) for g in ("shared", prog) if cat in v.source[g]]
+            groups = [(g, v.source[g][cat]) for g in ("shared", prog) if cat in v.source.get(g, {})]
             if not groups:
                 continue
             files, missing, not_built, seen = [], [], [], set()

@@ -1,0 +1,49 @@
+"""The programs every variant writes, as data: what each is, how the harness drives it, which
+figures it has. A new program is one entry here (and its runner in run.py for a new kind), not
+an `if program == ...` branch across the harness.
+
+Two kinds:
+- "trace": a tracepoint program that runs until stopped and reports events on stdout; the
+  harness stimulates it with a compiled workload (harness/loadgen.c) and measures start-up,
+  memory, overhead on the workload, delivery under paced load and kernel ns per event.
+- "testrun": a program the kernel runs on input the caller gives it (BPF_PROG_TEST_RUN); the
+  harness times it with the framework's own test-run API (`--bench N`) and attaches it once to
+  a veth pair of its own to take start-up, memory and what the kernel loaded.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("trace", "testrun")
+
+
+@dataclass(frozen=True)
+class ProgramSpec:
+    name: str
+    kind: str
+    required: bool      # every variant must write it (an optional one may be declared unavailable)
+    header: str         # the ready line: printed once every program is loaded and attached
+    what: str           # one line for the tables
+    stimulus: str       # how the harness makes it run, for the method text
+
+
+SPECS: dict[str, ProgramSpec] = {
+    s.name: s for s in (
+        ProgramSpec("hello", "trace", True, "PID\tPPID\tUID\tCOMM\tMESSAGE",
+                    "one event per execve (tracepoint syscalls/sys_enter_execve)",
+                    "a compiled helper doing failing execve()s under a unique comm"),
+        ProgramSpec("opensnoop", "trace", True, "PID\tCOMM\tFD\tERR\tPATH",
+                    "one event per open()/openat() (enter and exit tracepoints)",
+                    "a compiled helper opening and closing a unique path"),
+        ProgramSpec("xdp", "testrun", False, "PROTO\tPACKETS\tBYTES",
+                    "packets and bytes per L4 protocol at XDP, always XDP_PASS",
+                    "BPF_PROG_TEST_RUN on five built-in frames through the framework's API "
+                    "(`xdp --bench N`); attached once to a veth pair with packets sent through it"),
+    )
+}
+PROGRAMS: tuple[str, ...] = tuple(SPECS)
+REQUIRED: tuple[str, ...] = tuple(n for n, s in SPECS.items() if s.required)
+
+
+def of_kind(kind: str) -> tuple[str, ...]:
+    return tuple(n for n, s in SPECS.items() if s.kind == kind)
