@@ -1,6 +1,7 @@
-"""xdp, the third program (C + libbpf only so far, not in any variant.yaml): its BPF_PROG_TEST_RUN
-self-test, its benchmark mode, and a real attach to one end of a veth pair whose other end sits
-in a network namespace of the test's own."""
+"""xdp, the third program, in every variant that has it (variant.yaml `programs: xdp:`): its
+BPF_PROG_TEST_RUN self-test through the framework's own API, its benchmark mode, and a real attach
+to one end of a veth pair whose other end sits in a network namespace of the test's own. The
+output must be the same, byte for byte, in every variant (docs/programs.md)."""
 import json
 import re
 import shutil
@@ -16,7 +17,7 @@ from harness import kernel
 from harness.env import tool_env, under_ci
 from harness.run import Child, leaked
 
-from .conftest import READY_S, TIME_SCALE, built
+from .conftest import READY_S, TIME_SCALE, require_built
 
 # The five frames of xdp.c and their sizes; the counters they must add up to.
 FRAMES = {"ipv4-tcp": 54, "ipv4-udp": 50, "ipv6-udp": 70, "ipv4-icmp": 50, "ipv4-truncated": 24}
@@ -36,14 +37,11 @@ TIMEOUT_S = 60 * TIME_SCALE
 
 
 @pytest.fixture
-def xdp_exe():
-    exe = built("c-libbpf").dir / "build" / "xdp"
-    if not exe.is_file():
-        msg = f"{exe} is not built: run `make -C variants/c-libbpf`"
-        if under_ci():
-            pytest.fail(msg)
-        pytest.skip(msg)
-    return exe
+def xdp_exe(variant):
+    if "xdp" not in variant.programs:
+        pytest.skip(f"{variant.name} has no xdp (variant.yaml): {variant.lacks.get('xdp')}")
+    require_built(variant)
+    return variant.dir / variant.programs["xdp"].executable
 
 
 def _xdp_count_progs() -> set[int]:
@@ -180,3 +178,28 @@ def test_attach_veth(xdp_exe, veth, mode):
     link = veth.link()
     assert not re.search(r"\bxdp", link), f"still attached to {veth.host}:\n{link}"
     assert not _no_xdp_count_left(), "bpftool prog list still lists xdp_count"
+
+
+# The command line of docs/programs.md: usage errors are one `xdp: ...` line and exit 2, before any
+# BPF work; -h is the usage on stdout; a missing interface is a runtime failure (exit 1).
+CLI = [
+    (["-h"], 0), (["--test", "-h"], 0),
+    ([], 2), (["--foo"], 2), (["-x"], 2), (["--bench", "x"], 2), (["--bench", "0"], 2), (["--bench", "-5"], 2),
+    (["--bench", "2147483648"], 2), (["--bench", "5", "6"], 2), (["--attach"], 2), (["--attach", "-d", "1"], 2),
+    (["--test", "-d", "1"], 2), (["--attach", "lo", "-d", "0"], 2), (["--attach", "lo", "-d", "x"], 2),
+    (["--test", "extra"], 2), (["--attach", "nosuchif0", "-d", "1"], 1),
+]
+
+
+@pytest.mark.parametrize("argv,status", CLI, ids=[" ".join(a) or "(none)" for a, _ in CLI])
+def test_cli(xdp_exe, argv, status):
+    before = _xdp_count_progs()
+    out = subprocess.run([str(xdp_exe), *argv], capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert out.returncode == status, (out.stdout, out.stderr)
+    if status == 0:
+        assert out.stdout.startswith("usage: xdp") and out.stderr == ""
+    else:
+        assert out.stdout == ""
+        lines = out.stderr.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("xdp: "), out.stderr
+    assert _xdp_count_progs() <= before, "a usage error loaded xdp_count"
