@@ -5,9 +5,8 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from .metrics import HEADLINE
+from .programs import PROGRAMS, SPECS
 from .results import Results
-
-PROGRAMS = ("hello", "opensnoop")
 
 
 def label(doc: dict) -> str:
@@ -56,6 +55,9 @@ def merge(results: list[Results]) -> str:
                         tablefmt="github", disable_numparse=True) + "\n")
     for metric in HEADLINE:
         for prog in PROGRAMS:
+            if SPECS[prog].kind not in metric.kinds or not any(
+                    prog in (v.get("runtime") or {}) for d in docs for v in d["variants"]):
+                continue
             rows = []
             for name in names:
                 row = [name]

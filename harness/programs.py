@@ -25,16 +25,19 @@ class ProgramSpec:
     header: str         # the ready line: printed once every program is loaded and attached
     what: str           # one line for the tables
     stimulus: str       # how the harness makes it run, for the method text
+    # trace programs: which operation of harness/loadgen.c makes it fire ("exec": failing execve()s
+    # under a unique comm, the lines told apart by comm; "open": opens of a unique path, by path)
+    workload: str | None = None
 
 
 SPECS: dict[str, ProgramSpec] = {
     s.name: s for s in (
         ProgramSpec("hello", "trace", True, "PID\tPPID\tUID\tCOMM\tMESSAGE",
                     "one event per execve (tracepoint syscalls/sys_enter_execve)",
-                    "a compiled helper doing failing execve()s under a unique comm"),
+                    "a compiled helper doing failing execve()s under a unique comm", workload="exec"),
         ProgramSpec("opensnoop", "trace", True, "PID\tCOMM\tFD\tERR\tPATH",
                     "one event per open()/openat() (enter and exit tracepoints)",
-                    "a compiled helper opening and closing a unique path"),
+                    "a compiled helper opening and closing a unique path", workload="open"),
         ProgramSpec("xdp", "testrun", False, "PROTO\tPACKETS\tBYTES",
                     "packets and bytes per L4 protocol at XDP, always XDP_PASS",
                     "BPF_PROG_TEST_RUN on five built-in frames through the framework's API "

@@ -27,6 +27,7 @@ from pathlib import Path
 from . import helpers, kernel
 from .env import tool_env
 from .noise import Placement, Window
+from .programs import SPECS
 from .results import Sample
 
 SUMMARY = re.compile(rb"events=(\d+) drops=(\d+)")
@@ -234,13 +235,19 @@ class Child:
 @dataclass(frozen=True)
 class Stimulus:
     """A program's workload: a marker that runs until killed, and counted operations (paced or
-    not). `tag(name)` is the bytes that mark that load's lines in the variant's output."""
+    not). `tag(name)` is the bytes that mark that load's lines in the variant's output. Which
+    operation is the program's spec's `workload` (harness/programs.py): failing execs under a
+    unique comm (told apart by comm) or opens of a unique path (told apart by path)."""
     program: str
     scratch: Path
     token: str
 
+    @property
+    def by_comm(self) -> bool:
+        return SPECS[self.program].workload == "exec"
+
     def tag(self, name: str) -> bytes:
-        if self.program == "hello":
+        if self.by_comm:
             return f"\t{self.comm(name)}\t".encode()
         return (str(self.path(name)) + "\n").encode()
 
@@ -252,13 +259,13 @@ class Stimulus:
 
     def marker(self, cpu: int | None) -> list[str]:
         pin = ["-a", str(cpu)] if cpu is not None else []
-        if self.program == "hello":
+        if self.by_comm:
             return [str(loadgen()), "-c", self.comm("mk"), *pin, "marker-exec", str(MARKER_INTERVAL_US)]
         return [str(loadgen()), *pin, "marker-open", str(self.path("mk")), str(MARKER_INTERVAL_US)]
 
     def load(self, name: str, n: int, rate: int, cpu: int | None) -> list[str]:
         pin = ["-a", str(cpu)] if cpu is not None else []
-        if self.program == "hello":
+        if self.by_comm:
             return [str(loadgen()), "-c", self.comm(name), *pin, "exec", str(n), str(rate)]
         self.path(name).write_text("")
         return [str(loadgen()), *pin, "open", str(self.path(name)), str(n), str(rate)]
