@@ -24,6 +24,7 @@ def bench(out, *extra, **kw):
 
 def test_quick_benchmark_of_c_libbpf_measures_every_figure(tmp_path):
     require(C, "open")
+    stats_before = kernel.STATS_SYSCTL.read_text()
     p = bench(tmp_path)
     out, _ = p.communicate(timeout=600)
     assert p.returncode == 0, out
@@ -53,6 +54,20 @@ def test_quick_benchmark_of_c_libbpf_measures_every_figure(tmp_path):
             assert s["noise"]["window_s"] > 0 and s["noise"]["other_cpu_pct"] >= 0
             assert s["leaked"] == [] and not s["hang"]
             assert all(p["verified_insns"] > 0 for p in s["programs"])
+    # xdp: attached to the benchmark's veth pair, self-tested, timed by BPF_PROG_TEST_RUN.
+    rt = entry["runtime"]["xdp"]
+    assert rt["status"] == "ok" and len(rt["samples"]) == 2, rt.get("reason")
+    for s in rt["samples"]:
+        f = s["figures"]
+        assert f["ready_ms"] > 0 and f["peak_rss_kib"] > 0 and f["packets_counted"] >= 200
+        assert f["testrun_ns"] > 0 and f["attached_ns_per_packet"] > 0
+        assert [x["frame"] for x in s["frames"]] == ["ipv4-tcp", "ipv4-udp", "ipv6-udp", "ipv4-icmp", "ipv4-truncated"]
+        assert all(x["repeat"] == cfg["testrun_repeat"] and x["ns_per_run"] > 0 for x in s["frames"])
+        assert s["attach_mode"] in ("native", "generic")
+        assert [p["name"] for p in s["programs"]] == ["xdp_count"] and s["programs"][0]["verified_insns"] > 0
+        assert s["leaked"] == [] and not s["hang"]
+    assert entry["test_run"]["xdp"]
+    assert kernel.STATS_SYSCTL.read_text() == stats_before, "kernel.bpf_stats_enabled not restored"
     names = {p["name"] for p in entry["runtime"]["opensnoop"]["samples"][0]["programs"]}
     assert names == {"enter_open", "enter_openat", "exit_open", "exit_openat"}
     assert [o["path"] for o in entry["elf"]["opensnoop"]["objects"]] == ["build/opensnoop.bpf.o"]
