@@ -10,3 +10,6 @@ var HelloObject []byte
 
 //go:embed build/opensnoop.bpf.o
 var OpensnoopObject []byte
+
+//go:embed build/xdp.bpf.o
+var XdpObject []byte
