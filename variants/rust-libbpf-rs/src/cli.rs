@@ -1,12 +1,13 @@
 //! The command line of `hello` and `opensnoop`, the one every variant accepts (docs/programs.md).
-//! rust-libbpf-rs and rust-aya carry this same file, parsed with lexopt.
+//! rust-libbpf-rs and rust-aya carry this same file, parsed with lexopt; `xdp`'s, at the end,
+//! is this variant's own.
 //!
 //! Each option is an argument of its own and so is its value (`-d 1.5`, never `-d1.5` or
 //! `-xd 1`). A bad command line is one line on stderr, `PROGRAM: why`, and exit code 2, before
 //! anything is loaded; `-h` prints the usage on stdout and exits 0.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStringExt as _;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::process;
 use std::time::Duration;
 
@@ -178,4 +179,172 @@ fn name(text: OsString) -> Result<Vec<u8>, String> {
         return Err("invalid NAME: it must not be empty".to_owned());
     }
     Ok(text.into_vec())
+}
+
+// ----------------------------------------------------------------------------------------------
+// xdp: `xdp --test | --bench [N] | --attach IFACE [-d SECONDS] | -h`, the mode word first, then
+// its operand, then options, with the messages of c-libbpf's xdp (docs/programs.md, "xdp").
+
+const XDP_USAGE: &str = "usage: xdp --test | --bench [N] | --attach IFACE [-d SECONDS] | -h
+Packets and bytes per L4 protocol (tcp, udp, icmp, icmpv6, other IP, non-ip), counted at XDP.
+  --test          run the program on built-in frames (BPF_PROG_TEST_RUN, nothing attached)
+                  and check each verdict and the counters; exit 1 if a check fails
+  --bench [N]     run each built-in frame N times (default 1000000):
+                  FRAME, REPEAT, NS_PER_RUN as the kernel measured it
+  --attach IFACE  count what IFACE receives until SIGINT or SIGTERM, then print
+                  PROTO, PACKETS, BYTES and detach
+  -d SECONDS      with --attach: stop after SECONDS (decimals allowed)
+  -h              print this help and exit
+";
+
+/// `--bench` without N.
+const XDP_DEFAULT_REPEAT: u32 = 1_000_000;
+
+/// The kernel's test-run repeat count is a C `int` in libbpf's options.
+const XDP_REPEAT_MAX: u64 = i32::MAX as u64;
+
+/// `IF_NAMESIZE`, the terminating NUL included.
+const IF_NAMESIZE: usize = 16;
+
+/// What `xdp`'s command line asks for.
+pub enum XdpMode {
+    Test,
+    Bench {
+        repeat: u32,
+    },
+    /// `duration` `None`: until SIGINT or SIGTERM.
+    Attach {
+        iface: OsString,
+        duration: Option<Duration>,
+    },
+}
+
+/// Parses the process's arguments for `xdp`. Exits with 0 after printing the usage for `-h`,
+/// with 2 after one line on stderr for a bad command line; the line quotes the argument as it
+/// was given, bytes and all.
+pub fn parse_xdp() -> XdpMode {
+    match parse_xdp_from(std::env::args_os().skip(1)) {
+        Ok(Some(mode)) => mode,
+        Ok(None) => {
+            print!("{XDP_USAGE}");
+            process::exit(0);
+        }
+        Err(why) => {
+            let mut line = b"xdp: ".to_vec();
+            line.extend_from_slice(why.as_bytes());
+            line.push(b'\n');
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), &line);
+            process::exit(2);
+        }
+    }
+}
+
+/// `what` followed by the argument, as the error line shows it.
+fn quoting(what: &str, arg: &OsStr) -> OsString {
+    let mut why = OsString::from(what);
+    why.push(arg);
+    why
+}
+
+/// `Ok(None)` when `-h` asks for the usage.
+fn parse_xdp_from(args: impl Iterator<Item = OsString>) -> Result<Option<XdpMode>, OsString> {
+    let mut args = args.peekable();
+    // The mode word, only as the first argument; anything else there is left to the options.
+    let word = args.peek().map(|arg| arg.as_bytes().to_vec());
+    let mode = match word.as_deref() {
+        Some(b"--test") => Some(XdpMode::Test),
+        Some(b"--bench") => Some(XdpMode::Bench {
+            repeat: XDP_DEFAULT_REPEAT,
+        }),
+        Some(b"--attach") => Some(XdpMode::Attach {
+            iface: OsString::new(),
+            duration: None,
+        }),
+        Some(w) if w.starts_with(b"--") => {
+            return Err(quoting("unknown mode: ", args.peek().expect("peeked")));
+        }
+        _ => None,
+    };
+    if mode.is_some() {
+        args.next();
+    }
+    // An operand is the next argument unless it looks like an option ("" is an operand).
+    let operand = |arg: Option<&OsString>| arg.is_some_and(|a| !a.as_bytes().starts_with(b"-"));
+    let mut mode = mode;
+    match &mut mode {
+        Some(XdpMode::Bench { repeat }) if operand(args.peek()) => {
+            *repeat = repeat_count(&args.next().expect("peeked"))?;
+        }
+        Some(XdpMode::Attach { iface, .. }) => {
+            if !operand(args.peek()) {
+                return Err(OsString::from("missing interface after --attach"));
+            }
+            *iface = args.next().expect("peeked");
+            if iface.len() >= IF_NAMESIZE {
+                return Err(quoting("invalid interface name: ", iface));
+            }
+        }
+        _ => {}
+    }
+
+    let letters = if matches!(mode, Some(XdpMode::Attach { .. })) {
+        "hd"
+    } else {
+        "h"
+    };
+    let mut parser = Parser::from_args(args);
+    loop {
+        // The whole argument, for the messages: lexopt hands out `-zh` one letter at a time.
+        let raw = parser
+            .try_raw_args()
+            .and_then(|raw| raw.peek().map(OsStr::to_owned));
+        // lexopt takes `--` as the end of the options; the contract has no such thing.
+        if raw.as_deref() == Some(OsStr::new("--")) {
+            return Err(OsString::from("unexpected argument: --"));
+        }
+        let arg = match parser.next() {
+            Ok(None) => break,
+            Ok(Some(arg)) => arg,
+            Err(err) => return Err(OsString::from(err.to_string())),
+        };
+        let raw = raw.unwrap_or_default();
+        let letter = match arg {
+            Arg::Short(letter) if letters.contains(letter) => letter,
+            Arg::Short(_) | Arg::Long(_) => return Err(quoting("unknown option: ", &raw)),
+            Arg::Value(value) => return Err(quoting("unexpected argument: ", &value)),
+        };
+        // lexopt would take `-hd` as two options and `-d1` as an option and its value.
+        if raw.as_bytes() != [b'-', letter as u8] {
+            return Err(quoting("options and values are separate arguments: ", &raw));
+        }
+        match letter {
+            'h' => return Ok(None),
+            'd' => {
+                // The next argument, whatever it looks like: `-d -1` is a bad duration.
+                let text = parser
+                    .value()
+                    .map_err(|_| OsString::from("missing value for -d"))?;
+                let seconds = duration(&text).map_err(|_| quoting("invalid duration: ", &text))?;
+                if let Some(XdpMode::Attach { duration, .. }) = &mut mode {
+                    *duration = Some(seconds);
+                }
+            }
+            _ => unreachable!("every letter of `letters` has an arm"),
+        }
+    }
+    mode.map(Some)
+        .ok_or_else(|| OsString::from("missing mode: --test, --bench [N] or --attach IFACE"))
+}
+
+/// A repeat count: decimal digits only, at most ten of them, within `1..=i32::MAX`.
+fn repeat_count(text: &OsStr) -> Result<u32, OsString> {
+    let digits = text.as_bytes();
+    if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(quoting("invalid repeat count: ", text));
+    }
+    let count: u64 = text.to_str().and_then(|t| t.parse().ok()).unwrap_or(0);
+    match u32::try_from(count) {
+        Ok(count) if (1..=XDP_REPEAT_MAX).contains(&u64::from(count)) => Ok(count),
+        _ => Err(quoting("invalid repeat count: ", text)),
+    }
 }

@@ -1,6 +1,7 @@
 //! What `hello` and `opensnoop` share: the command line, the stop conditions, libbpf's log,
 //! attaching, decoding and streaming the events, and the exit report. Each binary keeps its own
-//! skeleton and output format.
+//! skeleton and output format. `xdp` uses the command line, the stop conditions, libbpf's log
+//! and the load error.
 
 pub mod cli;
 
@@ -10,6 +11,7 @@ use std::io::{self, BufWriter, StdoutLock, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
@@ -45,6 +47,13 @@ impl Stop {
             // A deadline past what Instant can hold is no deadline at all.
             deadline: duration.and_then(|d| Instant::now().checked_add(d)),
         })
+    }
+
+    /// Sleeps until SIGINT, SIGTERM or the deadline.
+    pub fn wait(&self) {
+        while let Some(wait) = self.next_wait() {
+            thread::sleep(wait);
+        }
     }
 
     fn signalled(&self) -> bool {
