@@ -1,6 +1,6 @@
 //! The event layouts of docs/programs.md, shared by the eBPF programs and userspace: field for
-//! field the structs of `bpf/events.h`, which the C-family variants use. The checks at the end
-//! hold both sides to that layout.
+//! field the structs of `bpf/events.h`, which the C-family variants use, and xdp's counter
+//! indexes and value, those of `bpf/xdp.h`. The checks at the end hold both sides to that layout.
 #![no_std]
 
 use core::mem::{offset_of, size_of};
@@ -38,13 +38,37 @@ pub struct OpenEvent {
     pub fname: [u8; FNAME_LEN],
 }
 
+// xdp: one counter per L4 protocol, the index in the `counters` per-CPU array (`enum
+// xdp_count_proto`).
+pub const XDP_COUNT_TCP: u32 = 0;
+pub const XDP_COUNT_UDP: u32 = 1;
+pub const XDP_COUNT_ICMP: u32 = 2;
+pub const XDP_COUNT_ICMPV6: u32 = 3;
+/// IPv4 or IPv6 carrying anything else.
+pub const XDP_COUNT_OTHER: u32 = 4;
+/// Not IPv4 nor IPv6, or too short to tell.
+pub const XDP_COUNT_NON_IP: u32 = 5;
+/// The number of counters, `counters`' max_entries.
+pub const XDP_COUNT_MAX: usize = 6;
+
+/// `struct xdp_counter`, one value of `counters` (one per CPU).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct XdpCounter {
+    pub packets: u64,
+    /// The frame from its Ethernet header on (data_end - data).
+    pub bytes: u64,
+}
+
 // SAFETY: repr(C) structs of integers and byte arrays: any bytes are a valid value.
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for HelloEvent {}
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for OpenEvent {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for XdpCounter {}
 
-// The offsets and sizes of bpf/events.h, the same on x86_64 and BPF.
+// The offsets and sizes of bpf/events.h and bpf/xdp.h, the same on x86_64 and BPF.
 const _: () = {
     assert!(offset_of!(HelloEvent, pid) == 0);
     assert!(offset_of!(HelloEvent, ppid) == 4);
@@ -62,4 +86,8 @@ const _: () = {
     assert!(offset_of!(OpenEvent, comm) == 28);
     assert!(offset_of!(OpenEvent, fname) == 44);
     assert!(size_of::<OpenEvent>() == 304);
+
+    assert!(offset_of!(XdpCounter, packets) == 0);
+    assert!(offset_of!(XdpCounter, bytes) == 8);
+    assert!(size_of::<XdpCounter>() == 16);
 };

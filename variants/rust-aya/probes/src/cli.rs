@@ -1,12 +1,14 @@
 //! The command line of `hello` and `opensnoop`, the one every variant accepts (docs/programs.md).
-//! rust-libbpf-rs and rust-aya carry this same file, parsed with lexopt.
+//! rust-libbpf-rs and rust-aya carry this same part, parsed with lexopt. `xdp`'s command line
+//! (`parse_xdp`, at the end) is read by hand, argument by argument, to give the very messages of
+//! c-libbpf's xdp.c, which reads it with getopt(3).
 //!
 //! Each option is an argument of its own and so is its value (`-d 1.5`, never `-d1.5` or
 //! `-xd 1`). A bad command line is one line on stderr, `PROGRAM: why`, and exit code 2, before
 //! anything is loaded; `-h` prints the usage on stdout and exits 0.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStringExt as _;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::process;
 use std::time::Duration;
 
@@ -178,4 +180,145 @@ fn name(text: OsString) -> Result<Vec<u8>, String> {
         return Err("invalid NAME: it must not be empty".to_owned());
     }
     Ok(text.into_vec())
+}
+
+/// What `xdp` is asked to do.
+pub enum XdpCommand {
+    /// `--test`: each built-in frame once, checked.
+    Test,
+    /// `--bench [N]`: each built-in frame `repeat` times.
+    Bench { repeat: u32 },
+    /// `--attach IFACE [-d SECONDS]`: count what `iface` receives.
+    Attach {
+        iface: OsString,
+        duration: Option<Duration>,
+    },
+}
+
+pub const XDP_USAGE: &str = "\
+usage: xdp --test | --bench [N] | --attach IFACE [-d SECONDS] | -h
+Packets and bytes per L4 protocol (tcp, udp, icmp, icmpv6, other IP, non-ip), counted at XDP.
+  --test          run the program on built-in frames (BPF_PROG_TEST_RUN, nothing attached)
+                  and check each verdict and the counters; exit 1 if a check fails
+  --bench [N]     run each built-in frame N times (default 1000000):
+                  FRAME, REPEAT, NS_PER_RUN as the kernel measured it
+  --attach IFACE  count what IFACE receives until SIGINT or SIGTERM, then print
+                  PROTO, PACKETS, BYTES and detach
+  -d SECONDS      with --attach: stop after SECONDS (decimals allowed)
+  -h              print this help and exit
+";
+
+/// `--bench` without N.
+const XDP_REPEAT: u32 = 1_000_000;
+/// `IF_NAMESIZE`, the terminating NUL included.
+const IF_NAMESIZE: usize = 16;
+
+/// Parses `xdp`'s arguments. Exits with 0 after printing the usage for `-h`, with 2 after one
+/// line on stderr for a bad command line.
+pub fn parse_xdp() -> XdpCommand {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match parse_xdp_from(&args) {
+        Ok(Some(command)) => command,
+        Ok(None) => {
+            print!("{XDP_USAGE}");
+            process::exit(0);
+        }
+        Err(why) => {
+            eprintln!("xdp: {why}");
+            process::exit(2);
+        }
+    }
+}
+
+/// xdp.c's main(): the mode word first, then its operand (`--bench`'s N unless it starts with
+/// `-`, `--attach`'s interface), then options, each an argument of its own (`-h`, and `-d
+/// SECONDS` with `--attach`). `Ok(None)` when `-h` asks for the usage.
+fn parse_xdp_from(args: &[OsString]) -> Result<Option<XdpCommand>, String> {
+    let text = |arg: &OsStr| arg.to_string_lossy().into_owned();
+    let option_like = |arg: &OsString| arg.as_bytes().starts_with(b"-");
+    let mut command = match args.first().map(|arg| arg.as_bytes()) {
+        Some(b"--test") => Some(XdpCommand::Test),
+        Some(b"--bench") => Some(XdpCommand::Bench { repeat: XDP_REPEAT }),
+        Some(b"--attach") => Some(XdpCommand::Attach {
+            iface: OsString::new(),
+            duration: None,
+        }),
+        Some(mode) if mode.starts_with(b"--") => {
+            return Err(format!("unknown mode: {}", text(&args[0])));
+        }
+        _ => None,
+    };
+    let mut next = usize::from(command.is_some());
+    match &mut command {
+        Some(XdpCommand::Bench { repeat }) => {
+            if let Some(arg) = args.get(next).filter(|arg| !option_like(arg)) {
+                *repeat = repeat_count(arg)?;
+                next += 1;
+            }
+        }
+        Some(XdpCommand::Attach { iface, .. }) => {
+            let Some(arg) = args.get(next).filter(|arg| !option_like(arg)) else {
+                return Err("missing interface after --attach".to_owned());
+            };
+            if arg.len() >= IF_NAMESIZE {
+                return Err(format!("invalid interface name: {}", text(arg)));
+            }
+            iface.clone_from(arg);
+            next += 1;
+        }
+        _ => {}
+    }
+
+    // getopt(3) with "+:h" (or "+:hd:" with --attach), then the checks of c-libbpf's
+    // next_option(): no stray arguments, not even `--`, and no `-d1.5` nor `-hd 1`.
+    let letters: &[u8] = match command {
+        Some(XdpCommand::Attach { .. }) => b"hd",
+        _ => b"h",
+    };
+    while let Some(arg) = args.get(next) {
+        let bytes = arg.as_bytes();
+        if bytes == b"--" || bytes.len() < 2 || bytes[0] != b'-' {
+            return Err(format!("unexpected argument: {}", text(arg)));
+        }
+        if !letters.contains(&bytes[1]) {
+            return Err(format!("unknown option: {}", text(arg)));
+        }
+        if bytes == b"-d" && next + 1 == args.len() {
+            return Err(format!("missing value for {}", text(arg)));
+        }
+        if bytes.len() > 2 {
+            return Err(format!(
+                "options and values are separate arguments: {}",
+                text(arg)
+            ));
+        }
+        if bytes == b"-h" {
+            return Ok(None);
+        }
+        if let Some(XdpCommand::Attach { duration: d, .. }) = &mut command {
+            *d = Some(duration(&args[next + 1])?);
+        }
+        next += 2;
+    }
+    command
+        .map(Some)
+        .ok_or_else(|| "missing mode: --test, --bench [N] or --attach IFACE".to_owned())
+}
+
+/// `--bench`'s N: decimal digits only, 1 to 2^31 - 1.
+fn repeat_count(text: &OsStr) -> Result<u32, String> {
+    let invalid = || format!("invalid repeat count: {}", text.to_string_lossy());
+    let bytes = text.as_bytes();
+    if bytes.is_empty() || bytes.len() > 10 || !bytes.iter().all(u8::is_ascii_digit) {
+        return Err(invalid());
+    }
+    let repeat: u64 = text
+        .to_str()
+        .ok_or_else(invalid)?
+        .parse()
+        .map_err(|_| invalid())?;
+    if !(1..=i32::MAX as u64).contains(&repeat) {
+        return Err(invalid());
+    }
+    u32::try_from(repeat).map_err(|_| invalid())
 }

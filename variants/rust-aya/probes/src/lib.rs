@@ -1,8 +1,9 @@
 //! What `hello` and `opensnoop` share: the command line, the stop conditions, loading and
 //! attaching, decoding and streaming the events, and the exit report. Each binary keeps its own
-//! object and output format.
+//! object and output format. `xdp` uses the command line and the stop conditions, and `netlink`.
 
 pub mod cli;
+pub mod netlink;
 
 use std::{
     io::{self, BufWriter, StdoutLock, Write as _},
@@ -69,6 +70,25 @@ impl Stop {
     fn deadline_passed(&self) -> bool {
         self.deadline
             .is_some_and(|deadline| Instant::now() >= deadline)
+    }
+
+    /// Sleeps until SIGINT, SIGTERM or the deadline (xdp's `--attach`, which polls nothing else).
+    pub fn wait(&self) -> io::Result<()> {
+        let mut fd = libc::pollfd {
+            fd: self.signals.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        while fd.revents == 0 && !self.deadline_passed() {
+            // SAFETY: fd is one live pollfd.
+            if unsafe { libc::poll(&mut fd, 1, self.timeout_ms()) } < 0 {
+                let err = io::Error::last_os_error();
+                if err.kind() != io::ErrorKind::Interrupted {
+                    return Err(err);
+                }
+            }
+        }
+        Ok(())
     }
 }
 
