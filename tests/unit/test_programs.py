@@ -59,6 +59,14 @@ def test_a_required_program_cannot_be_unavailable(tmp_path):
         load_variant(write(tmp_path, text))
 
 
+def test_every_variant_has_xdp_or_says_why():
+    """A variant without xdp must say why in its variant.yaml, never fall back to the default."""
+    variants, errors = discover(REPO / "variants")
+    assert not errors
+    silent = [v.name for v in variants if "xdp" not in v.programs and v.lacks.get("xdp") == "not written for this variant"]
+    assert not silent, f"no xdp and no reason in variant.yaml: {', '.join(silent)}"
+
+
 BENCH = "FRAME\tREPEAT\tNS_PER_RUN\n" + "".join(f"{f}\t1000\t{20 + i}\n" for i, f in enumerate(FRAMES))
 
 
