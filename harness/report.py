@@ -306,6 +306,18 @@ def _compiler(v: dict) -> str:
     return "clang" if any(t.startswith("clang") for t in tcs) else "-"
 
 
+def _identical_note(doc: dict, prog: str) -> str:
+    """Variants that load the same program: the test run times the kernel running it, so
+    between them any difference is the measurement's own noise, whatever the framework."""
+    groups = identical_objects(doc, prog)
+    if not groups:
+        return ""
+    return ("\nThe same program, loaded: " + "; ".join(", ".join(g) for g in groups)
+            + " load the same object as far as the kernel can tell (same verified instruction count). "
+              "BPF_PROG_TEST_RUN times the kernel running it, not the framework that asked, so between "
+              "these rows a difference is this machine's noise, and the size of that noise.\n")
+
+
 def testrun_section(doc: dict, prog: str) -> str:
     """A testrun program (xdp): the kernel's ns per run through each framework's test-run API,
     what the framework offers for it, and what the kernel loaded: clang's and rustc's code side
@@ -364,6 +376,7 @@ def testrun_section(doc: dict, prog: str) -> str:
             "the cell is the median over runs (IQR; min–max), the frame columns medians.\n\n"
             + _md(["Variant", "Framework", "Test-run API", f"{m.header}"] + [f"{f} (ns)" for f in frames]
                   + [f"Relative ({m.label})", "Attached, per packet (ns)", "Hook", "Status"], rows)
+            + _identical_note(doc, prog)
             + f"\n### {prog}: what the kernel loaded, by compiler\n\n"
               "The same program from the shared C source (clang) and from Aya's Rust (rustc, linked by "
               "bpf-linker): instructions in the object, instructions the verifier walked, translated and JITed "
