@@ -864,7 +864,9 @@ medians are within 10% of each other or the difference is inside the spread (the
 - [throughput.md](throughput.md): the unpaced storm, the maximum sustainable rate, the paced sweep
   (plot: `rates.png`).
 - [kernel.md](kernel.md): kernel time per event at a fixed rate, raw and with the floor
-  subtracted; per loaded program: time per run, verified instructions, JITed size, memlock.
+  subtracted; per loaded program: time per run, verified instructions, JITed size, memlock;
+  xdp: ns per BPF_PROG_TEST_RUN run through each framework's test-run API, which API that is,
+  and the program clang and rustc each produced.
 - [startup.md](startup.md), [memory.md](memory.md): start-up latency, peak and steady RSS, CPU.
 - [build.md](build.md), [size.md](size.md), [elf.md](elf.md): build time, dependencies,
   executable sizes, shared libraries, the BPF objects down to instruction counts.
