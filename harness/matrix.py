@@ -8,7 +8,9 @@ shared library exactly as the host does: nothing is rebuilt or copied. qemu runs
 (software emulation): KVM is not usable on this machine. An emulated CPU says nothing about
 speed, so the matrix takes no runtime figure, only pass or fail.
 
-Each kernel's run is one pytest session over tests/integration/test_conformance.py, writing a JUnit XML report into a folder the guest may write; every test of a
+Each kernel's run is one pytest session over every program's tests (test_conformance.py for
+hello and opensnoop, test_xdp.py for xdp), writing a JUnit XML report into a folder the guest
+may write; every test of a
 variant records the variant's name as a JUnit property, so the report is read per variant."""
 from __future__ import annotations
 
@@ -23,9 +25,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .env import REPO, WORK, tool_env, under_ci
+from .programs import SPECS
 
-# The behaviour that depends on the kernel; the command-line table (test_cli.py) does not.
-SUITE = ("tests/integration/test_conformance.py",)
+# The behaviour that depends on the kernel: each program's tests (harness/programs.py); the
+# command-line table (test_cli.py) does not.
+SUITE = tuple(dict.fromkeys(s.tests for s in SPECS.values()))
 # The whole suite on every variant takes 25-40 min per guest kernel under TCG on 2 CPUs.
 GUEST_TIMEOUT_S = 90 * 60
 GUEST_CPUS = 2

@@ -28,6 +28,9 @@ class ProgramSpec:
     # trace programs: which operation of harness/loadgen.c makes it fire ("exec": failing execve()s
     # under a unique comm, the lines told apart by comm; "open": opens of a unique path, by path)
     workload: str | None = None
+    # the integration tests that hold every variant's executable to docs/programs.md for it
+    # (the kernel matrix runs these on every kernel)
+    tests: str = "tests/integration/test_conformance.py"
 
 
 SPECS: dict[str, ProgramSpec] = {
@@ -41,7 +44,8 @@ SPECS: dict[str, ProgramSpec] = {
         ProgramSpec("xdp", "testrun", False, "PROTO\tPACKETS\tBYTES",
                     "packets and bytes per L4 protocol at XDP, always XDP_PASS",
                     "BPF_PROG_TEST_RUN on five built-in frames through the framework's API "
-                    "(`xdp --bench N`); attached once to a veth pair with packets sent through it"),
+                    "(`xdp --bench N`); attached once to a veth pair with packets sent through it",
+                    tests="tests/integration/test_xdp.py"),
     )
 }
 PROGRAMS: tuple[str, ...] = tuple(SPECS)
