@@ -873,7 +873,8 @@ medians are within 10% of each other or the difference is inside the spread (the
 - [source.md](source.md): what each framework costs to write: lines of code and cyclomatic
   complexity of the userspace and kernel sides, build plumbing and generated code apart.
 - [kernels.md](kernels.md), when present: the conformance suite with these binaries on several
-  kernels, hello's PPID checked on each (`nox -s matrix`).
+  kernels, hello's PPID checked on each (`nox -s matrix`); [kernels-xdp/kernels.md](kernels-xdp/kernels.md),
+  when present: xdp's self-test and veth attach on the same kernels.
 - [reproducibility.md](reproducibility.md), when present: this run compared with a second one
   taken right after it (`python -m harness compare`).
 
