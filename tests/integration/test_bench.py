@@ -134,7 +134,10 @@ def test_ctrl_c_keeps_previous_results_and_nothing_loaded(tmp_path):
     previous = '{"schema_version": 2, "marker": "previous"}\n'
     (tmp_path / "results.json").write_text(previous)
     stats_before = kernel.STATS_SYSCTL.read_text()
-    p = bench(tmp_path, "--runs", "50", start_new_session=True)
+    # As from a terminal: SIGINT live in the benchmark even when this test was started with it
+    # ignored (a job put in the background by a shell without job control inherits SIG_IGN).
+    p = bench(tmp_path, "--runs", "50", start_new_session=True,
+              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines = []
     for line in p.stdout:
         lines.append(line)
