@@ -5,7 +5,7 @@ from __future__ import annotations
 from tabulate import tabulate
 
 from .metrics import HEADLINE
-from .programs import PROGRAMS, SPECS
+from .programs import PROGRAMS
 from .results import Results
 
 
@@ -55,7 +55,7 @@ def merge(results: list[Results]) -> str:
                         tablefmt="github", disable_numparse=True) + "\n")
     for metric in HEADLINE:
         for prog in PROGRAMS:
-            if SPECS[prog].kind not in metric.kinds or not any(
+            if not metric.applies(prog) or not any(
                     prog in (v.get("runtime") or {}) for d in docs for v in d["variants"]):
                 continue
             rows = []

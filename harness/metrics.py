@@ -8,6 +8,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 
+from .programs import SPECS
+
 SPREAD_LIMIT = 0.10  # IQR wider than 10% of the median is flagged (pyperf warns at 10% too)
 AGREE_LIMIT = 0.10   # two medians agree when within 10% of each other
 
@@ -27,6 +29,10 @@ class Metric:
     needs_events: bool = False  # not measurable for a variant that emits no events (the floor)
     method: str = ""
     kinds: tuple[str, ...] = ("trace",)  # the program kinds it is measured for (harness/programs.py)
+
+    def applies(self, program: str) -> bool:
+        """Whether this figure is taken for that program (by the program's kind)."""
+        return SPECS[program].kind in self.kinds
 
     @property
     def header(self) -> str:

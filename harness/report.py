@@ -22,8 +22,7 @@ def present(doc: dict, programs: tuple[str, ...] = PROGRAMS) -> tuple[str, ...]:
 
 
 def metrics_for(prog: str, table: str | None = None) -> list[Metric]:
-    kind = SPECS[prog].kind
-    return [m for m in METRICS if kind in m.kinds and (table is None or m.table == table)]
+    return [m for m in METRICS if m.applies(prog) and (table is None or m.table == table)]
 
 
 def _lacks(v: dict, prog: str) -> str | None:
@@ -644,7 +643,7 @@ def render_plots(doc: dict) -> dict[str, bytes]:
 
     out = {}
     for m in (m for m in METRICS if m.plot):
-        progs = [p for p in present(doc) if SPECS[p].kind in m.kinds]
+        progs = [p for p in present(doc) if m.applies(p)]
         fig, axes = plt.subplots(1, len(progs), figsize=(5.5 * len(progs), 4.2), squeeze=False)
         for ax, prog in zip(axes[0], progs):
             names, med, lo, hi, mn, mx = [], [], [], [], [], []
@@ -703,6 +702,7 @@ def render_plots(doc: dict) -> dict[str, bytes]:
 
 def headline_table(doc: dict, prog: str) -> str:
     """The headline figures of one program: median [IQR], with the stripped executable size."""
+    heads = [m for m in HEADLINE if m.applies(prog)]
     rows = []
     for v in doc["variants"]:
         rt = (v.get("runtime") or {}).get(prog)
@@ -710,7 +710,6 @@ def headline_table(doc: dict, prog: str) -> str:
         exe = ((v.get("elf") or {}).get(prog) or {}).get("executable") or {}
         ok = bool(rt) and rt["status"] == "ok"
         cells = []
-        heads = [m for m in HEADLINE if SPECS[prog].kind in m.kinds]
         for m in heads:
             st = summ.get(m.key)
             if not st:
@@ -723,7 +722,6 @@ def headline_table(doc: dict, prog: str) -> str:
         stripped = exe.get("stripped_bytes")
         rows.append([_name(v)] + cells + [fmt(stripped / 1024, 0) if stripped else "-",
                                           "ok" if ok else (rt or {}).get("status") or _lacks(v, prog) or v["status"]])
-    heads = [m for m in HEADLINE if SPECS[prog].kind in m.kinds]
     return _md(["Variant"] + [m.header for m in heads] + ["Stripped executable (KiB)", "Status"], rows)
 
 
@@ -907,7 +905,7 @@ def summary_text(doc: dict) -> str:
         for key in ("first_event_ms", "peak_rss_kib", "added_ns_per_op", "max_sustainable_rate", "kernel_ns_per_event",
                     "testrun_ns"):
             m = BY_KEY[key]
-            if SPECS[prog].kind not in m.kinds:
+            if not m.applies(prog):
                 continue
             summ = {v["name"]: ((v.get("runtime") or {}).get(prog) or {}).get("summary", {}) for v in fw}
             stats = {k: sm.get(key) for k, sm in summ.items() if sm.get(key)}

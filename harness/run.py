@@ -170,6 +170,11 @@ class Child:
     def exited(self) -> bool:
         return self.proc.poll() is not None
 
+    @property
+    def ready_ms(self) -> float | None:
+        """exec → header, in ms; None before the header."""
+        return None if self.header_ns is None else (self.header_ns - self.t0) / 1e6
+
     def _reap(self, block: bool) -> bool:
         """True while running; once ended, takes status and rusage from spawn's report."""
         if self.status is not None:
@@ -450,9 +455,22 @@ class Collector:
     def on_exited(self, ctx: Ctx) -> None: ...
 
 
+def code_figures(pid: int) -> dict[str, float]:
+    """The files a ready process maps executable: how many, and their size on disk (empty when
+    /proc/PID/maps could not be read). Every program kind takes these (Memory, harness/testrun.py)."""
+    files = kernel.code_files(pid)
+    return {} if files is None else {"code_files": len(files), "code_mapped_kib": sum(files.values()) / 1024}
+
+
+def usage_figures(child: Child) -> dict[str, float]:
+    """Once ended: peak RSS and CPU times from wait4() (empty if spawn could not report them)."""
+    u = child.rusage
+    return {"peak_rss_kib": u.ru_maxrss, "user_cpu_ms": u.ru_utime * 1e3, "sys_cpu_ms": u.ru_stime * 1e3} if u else {}
+
+
 class Startup(Collector):
     def on_ready(self, ctx):
-        ctx.put("ready_ms", (ctx.child.header_ns - ctx.child.t0) / 1e6)
+        ctx.put("ready_ms", ctx.child.ready_ms)
 
     def on_first_event(self, ctx):
         tag = ctx.stim.tag("mk")
@@ -462,19 +480,15 @@ class Startup(Collector):
 
 class Memory(Collector):
     def on_ready(self, ctx):
-        files = kernel.code_files(ctx.child.pid)
-        if files is not None:
-            ctx.put("code_files", len(files))
-            ctx.put("code_mapped_kib", sum(files.values()) / 1024)
+        for key, value in code_figures(ctx.child.pid).items():
+            ctx.put(key, value)
 
     def on_sweep(self, ctx):
         ctx.put("steady_rss_kib", kernel.rss_kib(ctx.child.pid))
 
     def on_exited(self, ctx):
-        if ctx.child.rusage:
-            ctx.put("peak_rss_kib", ctx.child.rusage.ru_maxrss)
-            ctx.put("user_cpu_ms", ctx.child.rusage.ru_utime * 1e3)
-            ctx.put("sys_cpu_ms", ctx.child.rusage.ru_stime * 1e3)
+        for key, value in usage_figures(ctx.child).items():
+            ctx.put(key, value)
 
 
 class Overhead(Collector):

@@ -29,7 +29,7 @@ from . import kernel
 from .env import tool_env
 from .noise import Placement
 from .results import Sample
-from .run import READY_TIMEOUT_S, SHM, Child, _kernel_view, leaked, prog_stats
+from .run import READY_TIMEOUT_S, SHM, Child, _kernel_view, code_figures, leaked, prog_stats, usage_figures
 
 PACKETS = 200            # datagrams sent while attached
 SEND_GAP_S = 0.001
@@ -37,10 +37,11 @@ FRAMES = ("ipv4-tcp", "ipv4-udp", "ipv6-udp", "ipv4-icmp", "ipv4-truncated")
 BENCH_TIMEOUT_S = 120.0
 PROTOS = ("tcp", "udp", "icmp", "icmpv6", "other", "non-ip")
 
+PAYLOAD = b"xdp-bench"    # of each datagram Veth.send sends
 _SEND = ("import socket, sys, time\n"
          "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
          "for _ in range(int(sys.argv[2])):\n"
-         "    s.sendto(b'xdp-bench', (sys.argv[1], 9))\n"
+         f"    s.sendto({PAYLOAD!r}, (sys.argv[1], 9))\n"
          "    time.sleep(float(sys.argv[3]))\n")
 
 
@@ -58,10 +59,12 @@ class Veth:
     host_addr: str
     peer_addr: str
 
-    def _ip(self, *args: str) -> None:
+    def run(self, *args: str) -> str:
+        """`ip ARGS`: its stdout, or VethError with its message."""
         r = subprocess.run([self.ip, *args], capture_output=True, text=True, timeout=30)
         if r.returncode:
             raise VethError(f"ip {' '.join(args)}: {r.stderr.strip() or f'exit {r.returncode}'}")
+        return r.stdout
 
     @classmethod
     def create(cls) -> "Veth":
@@ -72,13 +75,13 @@ class Veth:
         block = 4 * (int(t[:2], 16) % 64)      # a /30 of TEST-NET-3 (203.0.113.0/24)
         v = cls(ip, f"ebpf-fw-{t}", f"xbh{t}", f"xbp{t}", f"203.0.113.{block + 1}", f"203.0.113.{block + 2}")
         try:
-            v._ip("netns", "add", v.ns)
-            v._ip("link", "add", v.host, "type", "veth", "peer", "name", v.peer)
-            v._ip("link", "set", v.peer, "netns", v.ns)
-            v._ip("addr", "add", f"{v.host_addr}/30", "dev", v.host)
-            v._ip("link", "set", v.host, "up")
-            v._ip("-n", v.ns, "addr", "add", f"{v.peer_addr}/30", "dev", v.peer)
-            v._ip("-n", v.ns, "link", "set", v.peer, "up")
+            v.run("netns", "add", v.ns)
+            v.run("link", "add", v.host, "type", "veth", "peer", "name", v.peer)
+            v.run("link", "set", v.peer, "netns", v.ns)
+            v.run("addr", "add", f"{v.host_addr}/30", "dev", v.host)
+            v.run("link", "set", v.host, "up")
+            v.run("-n", v.ns, "addr", "add", f"{v.peer_addr}/30", "dev", v.peer)
+            v.run("-n", v.ns, "link", "set", v.peer, "up")
         except (VethError, subprocess.TimeoutExpired) as e:
             v.delete()
             raise VethError(str(e)) from None
@@ -88,15 +91,19 @@ class Veth:
         subprocess.run([self.ip, "netns", "del", self.ns], capture_output=True)
         subprocess.run([self.ip, "link", "del", self.host], capture_output=True)
 
-    def send(self, n: int) -> None:
+    def send(self, n: int, gap_s: float = SEND_GAP_S) -> None:
+        """n UDP datagrams of PAYLOAD from the namespace to the host end, gap_s apart."""
         r = subprocess.run([self.ip, "netns", "exec", self.ns, sys.executable, "-c", _SEND, self.host_addr,
-                            str(n), str(SEND_GAP_S)], capture_output=True, text=True, timeout=60)
+                            str(n), str(gap_s)], capture_output=True, text=True, timeout=60)
         if r.returncode:
             raise RuntimeError(f"sending through the veth pair failed: {r.stderr.strip()[-200:]}")
 
+    def link(self) -> str:
+        """`ip -d link show` of the host end: what XDP program it carries, in which mode."""
+        return self.run("-d", "link", "show", "dev", self.host)
+
     def attached(self) -> bool:
-        r = subprocess.run([self.ip, "-d", "link", "show", "dev", self.host], capture_output=True, text=True)
-        return bool(re.search(r"\bprog/xdp", r.stdout))
+        return bool(re.search(r"\bprog/xdp", self.link()))
 
 
 def parse_bench(text: str) -> list[dict]:
@@ -125,20 +132,20 @@ def parse_counters(text: str) -> dict[str, tuple[int, int]]:
     return out
 
 
-def _one_line(b: bytes) -> str:
-    lines = [x for x in b.decode(errors="replace").splitlines() if x.strip()]
-    return lines[-1][:300] if lines else ""
-
-
-def _run_to_end(argv: list[str], placement: Placement, scratch: Path, name: str, timeout: float) -> tuple[int | None, str, str]:
-    """Run argv pinned like a variant, wait for its end; (status, stdout, stderr); status None if killed."""
+def _run_to_end(argv: list[str], placement: Placement, scratch: Path, name: str,
+                timeout: float) -> tuple[str, str | None]:
+    """Run argv pinned like a variant until it ends (SIGKILL after timeout): its stdout, and why
+    it failed (None when it exited 0)."""
     child = Child(argv, stdout_path=scratch / name, cpu=placement.variant)
     deadline = time.monotonic() + timeout
     while not child.exited() and time.monotonic() < deadline:
         time.sleep(0.01)
-    hung = child.stop(signal.SIGKILL) if not child.exited() else child.stop()
+    timed_out = not child.exited()
+    child.stop(signal.SIGKILL)   # reaps it; kills it only if still running
     out = (scratch / name).read_text(errors="replace")
-    return (None if hung else child.status), out, child.stderr.decode(errors="replace")
+    if timed_out:
+        return out, f"killed after {timeout:.0f} s"
+    return out, None if child.status == 0 else child.error_line()
 
 
 def run_testrun(executable: Path, veth: Veth, placement: Placement, repeat: int, round_: int = 0) -> Sample:
@@ -148,15 +155,15 @@ def run_testrun(executable: Path, veth: Veth, placement: Placement, repeat: int,
     try:
         _attached_run(s, executable, veth, placement, scratch, ids)
         if s.error is None:
-            status, out, err = _run_to_end([str(executable), "--test"], placement, scratch, "test", BENCH_TIMEOUT_S)
-            if status != 0:
-                s.error = f"--test failed: {_one_line(err.encode()) or f'exit {status}'}"
+            _, why = _run_to_end([str(executable), "--test"], placement, scratch, "test", BENCH_TIMEOUT_S)
+            if why:
+                s.error = f"--test failed: {why}"
         if s.error is None:
             with kernel.bpf_stats(on=False):   # its accounting would add ~70 ns to every run
-                status, out, err = _run_to_end([str(executable), "--bench", str(repeat)], placement, scratch,
-                                               "bench", BENCH_TIMEOUT_S)
-            if status != 0:
-                s.error = f"--bench failed: {_one_line(err.encode()) or ('killed after %.0f s' % BENCH_TIMEOUT_S if status is None else f'exit {status}')}"
+                out, why = _run_to_end([str(executable), "--bench", str(repeat)], placement, scratch, "bench",
+                                       BENCH_TIMEOUT_S)
+            if why:
+                s.error = f"--bench failed: {why}"
             else:
                 try:
                     s.frames = parse_bench(out)
@@ -185,11 +192,8 @@ def _attached_run(s: Sample, executable: Path, veth: Veth, placement: Placement,
             s.error = ("exited before ready: " + child.error_line()) if child.status is not None \
                 else f"no header within {READY_TIMEOUT_S:.0f} s"
             return
-        s.figures["ready_ms"] = (child.header_ns - child.t0) / 1e6
-        files = kernel.code_files(child.pid)
-        if files is not None:
-            s.figures["code_files"] = len(files)
-            s.figures["code_mapped_kib"] = sum(files.values()) / 1024
+        s.figures["ready_ms"] = child.ready_ms
+        s.figures.update(code_figures(child.pid))
         s.programs, s.maps, found = _kernel_view(child.pid)
         for kind, got in found.items():
             ids.setdefault(kind, set()).update(got)
@@ -208,10 +212,7 @@ def _attached_run(s: Sample, executable: Path, veth: Veth, placement: Placement,
     finally:
         s.hang = child.stop()
     s.exit_code = child.status
-    if child.rusage:
-        s.figures["peak_rss_kib"] = child.rusage.ru_maxrss
-        s.figures["user_cpu_ms"] = child.rusage.ru_utime * 1e3
-        s.figures["sys_cpu_ms"] = child.rusage.ru_stime * 1e3
+    s.figures.update(usage_figures(child))
     if s.hang:
         s.error = "hang: still running after SIGINT, killed"
         return

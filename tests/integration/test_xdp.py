@@ -4,18 +4,16 @@ to one end of a veth pair whose other end sits in a network namespace of the tes
 output must be the same, byte for byte, in every variant (docs/programs.md)."""
 import json
 import re
-import shutil
 import signal
 import subprocess
-import sys
 import time
-from dataclasses import dataclass
 
 import pytest
 
 from harness import kernel
 from harness.env import tool_env, under_ci
 from harness.run import Child, leaked
+from harness.testrun import PAYLOAD, Veth, VethError
 
 from .conftest import READY_S, TIME_SCALE, require_built
 
@@ -32,7 +30,7 @@ COUNTERS = [
 PROTOS = ["tcp", "udp", "icmp", "icmpv6", "other", "non-ip"]
 HEADER = b"PROTO\tPACKETS\tBYTES"
 UDP_PACKETS = 20
-UDP_FRAME = 14 + 20 + 8 + len(b"xdp-test")
+UDP_FRAME = 14 + 20 + 8 + len(PAYLOAD)
 TIMEOUT_S = 60 * TIME_SCALE
 
 
@@ -80,57 +78,19 @@ def test_bench(xdp_exe):
         assert re.fullmatch(r"[1-9][0-9]*", r[2]), f"ns per run is not a positive integer: {r}"
 
 
-@dataclass
-class Veth:
-    ip: str
-    ns: str
-    host: str        # the end the program attaches to, in this namespace
-    peer: str        # the end in ns
-    host_addr: str
-    peer_addr: str
-
-    def run(self, *args) -> subprocess.CompletedProcess:
-        r = subprocess.run([self.ip, *args], capture_output=True, text=True, timeout=30)
-        if r.returncode:
-            pytest.fail(f"ip {' '.join(args)}: {r.stderr.strip()}")
-        return r
-
-    def link(self) -> str:
-        return self.run("-d", "link", "show", "dev", self.host).stdout
-
-
 @pytest.fixture
-def veth(token):
-    ip = shutil.which("ip", path=tool_env()["PATH"])
-    if not ip:
-        msg = "ip (iproute2) is not installed: the veth test needs it"
-        if under_ci():
-            pytest.fail(msg)
-        pytest.skip(msg)
-    block = 4 * (int(token[:2], 16) % 64)   # a /30 of TEST-NET-2 (198.51.100.0/24) per run
-    v = Veth(ip, f"xvt-{token}", f"xvh{token}", f"xvp{token}",
-             f"198.51.100.{block + 1}", f"198.51.100.{block + 2}")
+def veth():
+    """The benchmark's own veth pair (harness/testrun.py): one end here, one in a namespace of its own."""
     try:
-        v.run("netns", "add", v.ns)
-        v.run("link", "add", v.host, "type", "veth", "peer", "name", v.peer)
-        v.run("link", "set", v.peer, "netns", v.ns)
-        v.run("addr", "add", f"{v.host_addr}/30", "dev", v.host)
-        v.run("link", "set", v.host, "up")
-        v.run("-n", v.ns, "addr", "add", f"{v.peer_addr}/30", "dev", v.peer)
-        v.run("-n", v.ns, "link", "set", v.peer, "up")
+        v = Veth.create()
+    except VethError as e:
+        if "not installed" in str(e) and not under_ci():
+            pytest.skip(str(e))
+        pytest.fail(str(e))
+    try:
         yield v
     finally:
-        # Deleting the namespace deletes its end, and with it the pair; the host end too in case
-        # the pair was made but never moved.
-        subprocess.run([ip, "netns", "del", v.ns], capture_output=True)
-        subprocess.run([ip, "link", "del", v.host], capture_output=True)
-
-
-SEND = ("import socket, sys, time\n"
-        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-        "for _ in range(int(sys.argv[2])):\n"
-        "    s.sendto(b'xdp-test', (sys.argv[1], 9))\n"
-        "    time.sleep(0.005)\n")
+        v.delete()
 
 
 # native: the veth driver's own XDP hook, the run ended by -d. generic: a peer MTU too large for
@@ -150,10 +110,7 @@ def test_attach_veth(xdp_exe, veth, mode):
         assert ids["prog"] and ids["link"], f"holds no program or no link once ready: {ids}"
         assert re.search(r"prog/xdp(generic)? id", veth.link()), f"not attached to {veth.host}:\n{veth.link()}"
 
-        sent = subprocess.run([veth.ip, "netns", "exec", veth.ns, sys.executable, "-c", SEND,
-                               veth.host_addr, str(UDP_PACKETS)], capture_output=True, text=True,
-                              timeout=TIMEOUT_S)
-        assert sent.returncode == 0, sent.stderr
+        veth.send(UDP_PACKETS, gap_s=0.005)
         assert not child.exited(), f"ended before the packets were sent: {child.error_line()}"
 
         if mode == "native":
