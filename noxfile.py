@@ -74,6 +74,12 @@ def matrix(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "matrix", *session.posargs)
 
 
+@nox.session(venv_backend="none")
+def fresh_machine(session: nox.Session) -> None:
+    """The README's quick start in a new minimal Debian 12 root (debootstrap): what a new machine needs."""
+    session.run("bash", "tools/fresh-machine.sh", *session.posargs, external=True)
+
+
 @nox.session(requires=["build_all"])
 def tests(session: nox.Session) -> None:
     """Unit tests, then the root integration tests against the real kernel, over every variant."""

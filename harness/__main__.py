@@ -30,9 +30,10 @@ def cmd_doctor(args) -> int:
 def _wanted_toolchains(catalogue) -> list[str]:
     variants, _ = discover(REPO / "variants", set(catalogue))
     # cc builds the harness's helpers, bpftool reads the kernel's view, actionlint checks the CI
-    # workflow, iproute2 makes the xdp tests' veth pair.
+    # workflow, iproute2 makes the xdp tests' veth pair, qemu boots the matrix test's guest, git
+    # names the commit results were taken at, base is the tools set-up and the tests call.
     return sorted({t for v in variants if not v.unavailable for t in v.toolchains}
-                  | {"cc", "bpftool", "actionlint", "iproute2"})
+                  | {"base", "cc", "bpftool", "actionlint", "iproute2", "qemu", "git"})
 
 
 def cmd_setup(args) -> int:

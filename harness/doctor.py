@@ -25,6 +25,17 @@ def _effective_caps() -> int:
     return 0
 
 
+def _origin(path: str) -> str:
+    """Where a command that no Debian package owns comes from, in words."""
+    from .env import REPO
+    real = os.path.realpath(path)
+    if real.startswith(str(REPO / ".deps")):
+        return "installed by set-up under .deps/"
+    if "/.cargo/" in real or "/.rustup/" in real:
+        return "cargo's or rustup's"
+    return "the machine's own"
+
+
 def report() -> tuple[list[tuple[str, str, bool]], bool]:
     """Rows of (check, finding, ok); the bool says whether benchmark can run here."""
     rows = [("kernel", platform.release(), True)]
@@ -45,6 +56,12 @@ def report() -> tuple[list[tuple[str, str, bool]], bool]:
     have = [n for n, bit in CAPS.items() if caps >> bit & 1]
     rows.append(("capabilities", ", ".join(have) or "none of CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN",
                  "CAP_SYS_ADMIN" in have or {"CAP_BPF", "CAP_PERFMON"} <= set(have)))
-    for name, state in toolchains.probe_all(toolchains.load_catalogue()).items():
+    catalogue = toolchains.load_catalogue()
+    for name, state in toolchains.probe_all(catalogue).items():
         rows.append((f"toolchain {name}", state["version"] or f"absent: {state['reason']}", state["version"] is not None))
-    return rows, all(ok for name, _, ok in rows if not name.startswith("toolchain"))
+    for name, tc in catalogue.items():
+        for command in tc.commands:
+            path, package = toolchains.locate(command)
+            where = "not found" if path is None else f"{path} ({package or 'no Debian package: ' + _origin(path)})"
+            rows.append((f"command {command}", f"{where}, for {name}", path is not None))
+    return rows, all(ok for name, _, ok in rows if not name.startswith(("toolchain", "command")))

@@ -9,6 +9,9 @@ VARIANTS = REPO / "variants"
 RESULTS = REPO / "results"
 WORK = REPO / ".work"  # build logs, the load generator: never committed
 LIBBPF_PREFIX = REPO / ".deps" / "libbpf"
+# The Go release the go.mod files need, when the machine's own is older (tools/install-go.sh):
+# first on PATH when present.
+GO_ROOT = REPO / ".deps" / "go"
 
 # Where rustup's cargo and the machine's Go live when a login shell is not what started us
 # (CI, sudo, nox): appended to PATH only if present.
@@ -18,6 +21,8 @@ _EXTRA_PATH = (Path.home() / ".cargo" / "bin", Path("/usr/local/go/bin"), Path("
 def tool_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     path = env.get("PATH", "").split(os.pathsep)
+    if (GO_ROOT / "bin" / "go").is_file():
+        path = [str(GO_ROOT / "bin")] + [p for p in path if p != str(GO_ROOT / "bin")]
     path += [str(p) for p in _EXTRA_PATH if p.is_dir() and str(p) not in path]
     env["PATH"] = os.pathsep.join(p for p in path if p)
     env.update(

@@ -1,6 +1,8 @@
 """toolchains.yaml: which toolchains exist here, their versions, and the idempotent set-up."""
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -26,6 +28,8 @@ class Toolchain:
     install: str | None = None
     needs: tuple[str, ...] = ()
     hint: str | None = None
+    minimum: str | None = None  # the oldest release that builds every variant
+    commands: tuple[str, ...] = ()  # its executables that the harness, builds and tests call
 
 
 def load_catalogue(path: Path = CATALOGUE) -> dict[str, Toolchain]:
@@ -39,6 +43,8 @@ def load_catalogue(path: Path = CATALOGUE) -> dict[str, Toolchain]:
             install=spec.get("install"),
             needs=tuple(spec.get("needs", ())),
             hint=spec.get("hint"),
+            minimum=str(spec["minimum"]) if "minimum" in spec else None,
+            commands=tuple(spec.get("commands", ())),
         )
     return out
 
@@ -57,7 +63,44 @@ def probe(tc: Toolchain) -> tuple[str | None, str]:
         last = (r.stderr or r.stdout).strip().splitlines()
         return None, f"{' '.join(tc.version_cmd)} failed: {last[-1] if last else 'exit ' + str(r.returncode)}"
     lines = [line.strip() for line in (r.stdout or r.stderr).splitlines() if line.strip()]
-    return (lines[0] if lines else "present"), ""
+    first = lines[0] if lines else "present"
+    if tc.minimum:
+        found = release(first)
+        if found is None:
+            return None, f"{' '.join(tc.version_cmd)}: no release number in {first!r} (need {tc.minimum} or newer)"
+        if _key(found) < _key(tc.minimum):
+            why = f"{found} is older than {tc.minimum}, the oldest that builds every variant"
+            return None, f"{why} ({tc.hint})" if tc.hint else why
+    return first, ""
+
+
+def release(line: str) -> str | None:
+    """The first release number in a version line: 'go version go1.26.8 linux/amd64' -> '1.26.8'."""
+    m = re.search(r"(?<![\w.])(?:go|v)?(\d+\.\d+(?:\.\d+)?)", line)
+    return m.group(1) if m else None
+
+
+def _key(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def locate(command: str) -> tuple[str | None, str | None]:
+    """(path, Debian package that owns it) of a command on the tools' PATH; None where absent
+    or owned by no package (a toolchain of the checkout's own, rustup's, a virtual environment's)."""
+    path = shutil.which(command, path=tool_env()["PATH"])
+    if not path:
+        return None, None
+    # With a merged /usr, dpkg knows many of them under /bin or /sbin.
+    names = [path, os.path.realpath(path)]
+    names += [n.removeprefix("/usr") for n in names if n.startswith(("/usr/bin/", "/usr/sbin/"))]
+    for candidate in dict.fromkeys(names):
+        try:
+            r = subprocess.run(["dpkg-query", "-S", candidate], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return path, None
+        if r.returncode == 0 and r.stdout.strip():
+            return path, r.stdout.split(":", 1)[0].strip()
+    return path, None
 
 
 def probe_all(catalogue: dict[str, Toolchain]) -> dict[str, dict]:

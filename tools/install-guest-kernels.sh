@@ -7,6 +7,7 @@
 # looks when it runs in that guest. Idempotent. Prints one line per kernel: <release> <vmlinuz>.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tools/debs.sh"
 dest=$repo/.deps/kernels
 mkdir -p "$dest"
 newest() { apt-cache search --names-only "$1" | awk '{print $1}' | sort -V | tail -1; }
@@ -20,7 +21,7 @@ for pkg in "${pkgs[@]}"; do
     mkdir -p "$dest/tmp"
     common=$(apt-cache show "linux-headers-$release" 2>/dev/null | sed -n 's/^Depends:.*\(linux-headers-[^ ,]*-common\) .*/\1/p' | head -1)
     [ -n "$common" ] || { echo "install-guest-kernels: Debian serves no linux-headers-$release" >&2; exit 1; }
-    (cd "$dest/tmp" && apt-get download -qq "$pkg" "linux-headers-$release" "$common" 2>/dev/null)
+    fetch_debs "$dest/tmp" "$pkg" "linux-headers-$release" "$common"
     for deb in "$dest"/tmp/*.deb; do dpkg-deb -x "$deb" "$dir"; done
     rm -rf "$dest/tmp"
   fi

@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # BCC compiles its C at run time against the running kernel's headers, looked up at
 # /lib/modules/$(uname -r)/build (and .../source). This kernel ships none, so take Debian's
-# newest 6.12 headers, unpack them under .deps/kernel-headers/ (apt would also install the
+# newest 6.12 headers, unpack them under /usr/src/ebpf-frameworks/ (apt would also install the
 # matching kernel image, which its package depends on, and build an initramfs for it), and
-# link them there. The headers describe 6.12, not the running kernel: the programs read
+# link them there: beside Debian's own headers and outside any clone, so that a program run
+# without root (the tests' unprivileged runs) can read them even when the clone is in a folder
+# others cannot enter, such as /root. The headers describe 6.12, not the running kernel: the programs read
 # syscall tracepoint arguments (BCC generates their structs from tracefs at run time) and
 # helpers, none of which depends on them. Idempotent; an existing build/ is left alone.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
+. "$repo/tools/debs.sh"
 release=$(uname -r)
 mods=/lib/modules/$release
 if [ -e "$mods/build/include/generated/autoconf.h" ] && [ -e "$mods/source/include/linux/kconfig.h" ]; then
@@ -17,10 +20,10 @@ fi
 pkg=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-amd64$' | awk '{print $1}' | sort -V | tail -1)
 [ -n "$pkg" ] || { echo "install-kernel-headers: Debian serves no linux-headers-6.12.*+deb12-amd64 package" >&2; exit 1; }
 ver=${pkg#linux-headers-}; ver=${ver%-amd64}
-dest=$repo/.deps/kernel-headers
+dest=/usr/src/ebpf-frameworks/kernel-headers
 rm -rf "$dest"
 mkdir -p "$dest/debs"
-(cd "$dest/debs" && apt-get download -qq "$pkg" "linux-headers-$ver-common" 2>/dev/null)
+fetch_debs "$dest/debs" "$pkg" "linux-headers-$ver-common"
 for deb in "$dest"/debs/*.deb; do dpkg-deb -x "$deb" "$dest"; done
 rm -rf "$dest/debs"
 build=$dest/usr/src/linux-headers-$ver-amd64

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install Debian's rustc-web (1.96, built on LLVM 22) with its standard library source, and
-# register it with rustup as the toolchain "rustc-web" for aya-build. Idempotent; run as root.
+# Install Debian's rustc-web (1.96, built on LLVM 22) with its standard library source, and,
+# where the machine has rustup, register it there as the toolchain "rustc-web" for aya-build
+# (without rustup, aya-build uses the cargo on PATH: Debian's). Idempotent; run as root.
 set -euo pipefail
 packages=(rustc-web rust-web-src cargo-web)
 missing=()
@@ -14,10 +15,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "${packages[*]} already installed"
 fi
-if rustup toolchain list | grep -q '^rustc-web'; then
+if ! command -v rustup >/dev/null; then
+  echo "no rustup: aya-build will use Debian's cargo and rustc on PATH"
+elif rustup toolchain list | grep -q '^rustc-web'; then
   echo "rustup toolchain rustc-web already linked"
 else
   rustup toolchain link rustc-web /usr
   echo "linked rustup toolchain rustc-web -> /usr"
 fi
-rustup run rustc-web rustc -vV | sed -n 's/^\(release\|LLVM version\): /rustc-web &/p'
+/usr/bin/rustc -vV | sed -n 's/^\(release\|LLVM version\): /rustc-web &/p'
