@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import bench, build, compare, doctor, elf, helpers, matrix, merge, report, results, source, toolchains
+from . import bench, build, compare, doctor, elf, helpers, ledger, matrix, merge, report, results, source, toolchains
 from .env import REPO, RESULTS, WORK, is_root, under_ci
 from .manifest import discover
 from .programs import PROGRAMS
@@ -87,7 +87,7 @@ def cmd_inspect(args) -> int:
                     is_bpf = f.read(20)[18:20] in (b"\xf7\x00", b"\x00\xf7")
                 print(elf.describe(elf.inspect_bpf_object(Path(p)) if is_bpf else elf.inspect_executable(Path(p))))
             except (elf.InspectError, OSError) as e:
-                print(f"{p}: inspect failed: {e}")
+                print(f"harness: {p}: inspect failed: {e}", file=sys.stderr)
                 bad = True
         return 1 if bad else 0
     catalogue = toolchains.load_catalogue()
@@ -129,10 +129,13 @@ def _save(res: results.Results, out: Path) -> list[Path]:
     """results.json and everything rendered from it; if out cannot be written after all, the
     measurements go to a fallback file named in the error, so nothing measured is lost."""
     text = results.dumps(res.to_json())
+
+    def write(folder: Path) -> list[Path]:
+        results.write_atomic(folder / "results.json", text)
+        return report.write_report(res.view(), folder)
     try:
         with results.no_interrupt():
-            results.write_atomic(out / "results.json", text)
-            return report.write_report(res.view(), out)
+            return results.replace_folder(out, write)
     except OSError as e:
         fallback = Path(tempfile.gettempdir()) / f"ebpf-frameworks-results-{os.getpid()}.json"
         fallback.write_text(text)
@@ -140,6 +143,11 @@ def _save(res: results.Results, out: Path) -> list[Path]:
 
 
 def cmd_bench(args) -> int:
+    if args.variants:   # a usage error comes before anything else
+        try:
+            bench.select(*discover(REPO / "variants", set(toolchains.load_catalogue())), tuple(args.variants))
+        except bench.UnknownVariant as e:
+            _die(str(e), 2)
     if not is_root():
         _die("the benchmark loads BPF programs: run it as root")
     out = _out_dir(args)
@@ -151,14 +159,13 @@ def cmd_bench(args) -> int:
             helpers.path(name)
     except helpers.HelperError as e:
         _die(str(e))
-    if args.quick:
-        cfg = bench.Config.quick(clean_build=False, only=tuple(args.variants), programs=tuple(args.programs or ()))
-    else:
-        cfg = bench.Config(runs=args.runs, warmup=args.warmup, opens=args.opens,
-                           clean_build=not args.no_clean_build, only=tuple(args.variants),
-                           programs=tuple(args.programs or ()))
+    cfg = bench.Config.from_options(args.quick, args.runs, args.warmup, args.opens,
+                                    clean_build=not args.no_clean_build, only=tuple(args.variants),
+                                    programs=tuple(args.programs or ()))
     try:
         res, healthy = bench.benchmark(cfg)
+    except bench.UnknownVariant as e:
+        _die(str(e), 2)
     except KeyboardInterrupt:
         _die("interrupted: previous results left as they were", 130)
     res.machine = results.machine()
@@ -186,11 +193,14 @@ def cmd_report(args) -> int:
         _die(f"cannot read results: {src}: {e.strerror}")
     except ValueError as e:
         _die(f"cannot read results: {e}")
+    def write(folder: Path) -> list[Path]:
+        written = report.write_report(res.view(), folder)
+        if (folder / "kernels.json").is_file():
+            results.write_atomic(folder / "kernels.md", _render_kernels(json.loads((folder / "kernels.json").read_text())))
+            written.append(folder / "kernels.md")
+        return written
     with results.no_interrupt():
-        written = report.write_report(res.view(), out)
-        if (out / "kernels.json").is_file():
-            results.write_atomic(out / "kernels.md", _render_kernels(json.loads((out / "kernels.json").read_text())))
-            written.append(out / "kernels.md")
+        written = results.replace_folder(out, write)
     print(f"rendered {len(written)} files from {src}")
     return 0
 
@@ -246,9 +256,12 @@ def cmd_matrix(args) -> int:
     if why:
         _die(f"results cannot be written: {why}")
     doc = matrix.run(kernels, WORK / "matrix", args.k)
+    def write(folder: Path) -> list[Path]:
+        results.write_atomic(folder / "kernels.json", results.dumps(doc))
+        results.write_atomic(folder / "kernels.md", _render_kernels(doc))
+        return [folder / "kernels.json", folder / "kernels.md"]
     with results.no_interrupt():
-        results.write_atomic(out / "kernels.json", results.dumps(doc))
-        results.write_atomic(out / "kernels.md", _render_kernels(doc))
+        results.replace_folder(out, write)
     print(f"wrote {out / 'kernels.md'} and {out / 'kernels.json'}")
     host_fail = [f"{n} ({', '.join(o.failures[:1])})" for r in doc["kernels"] if r["where"] == "host"
                  for n, o in ((n, matrix.VariantOutcome(**o)) for n, o in (r.get("variants") or {}).items())
@@ -355,13 +368,17 @@ def main(argv=None) -> int:
     i.add_argument("--out", default=str(RESULTS))
     r = sub.add_parser("bench", help="build, inspect, run and measure every variant; write results/")
     r.add_argument("variants", nargs="*")
-    r.add_argument("--runs", type=_count(1), default=bench.DEFAULT_RUNS, help="measured runs per figure")
-    r.add_argument("--warmup", type=_count(0), default=bench.DEFAULT_WARMUP, help="discarded warm-up rounds")
-    r.add_argument("--opens", type=_count(1), default=bench.DEFAULT_OPENS,
-                   help="operations of the unpaced storm (the overhead figure)")
+    r.add_argument("--runs", type=_count(1), default=None,
+                   help=f"measured runs per figure (default {bench.DEFAULT_RUNS}; 2 with --quick)")
+    r.add_argument("--warmup", type=_count(0), default=None,
+                   help=f"discarded warm-up rounds (default {bench.DEFAULT_WARMUP}; 0 with --quick)")
+    r.add_argument("--opens", type=_count(1), default=None,
+                   help=f"operations of the unpaced storm, the overhead figure (default {bench.DEFAULT_OPENS:,}; "
+                        "5,000 with --quick)")
     r.add_argument("--programs", type=_programs, default=None, metavar="P[,P...]",
                    help=f"only these programs ({', '.join(PROGRAMS)}); writes to the scratch folder like a subset")
-    r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, short steps, no clean-build timing: a first look, for tests")
+    r.add_argument("--quick", action="store_true", help="2 runs, no warm-up, short steps, no clean-build timing: a first look, for tests "
+                        "(--runs, --warmup, --opens given with it still count)")
     r.add_argument("--no-clean-build", action="store_true", help="skip the clean build timing")
     r.add_argument("--out", default=None,
                    help=f"results folder (default: {RESULTS.relative_to(REPO)}/, or {SCRATCH.relative_to(REPO)}/ "
@@ -387,6 +404,10 @@ def main(argv=None) -> int:
                     help=f"folder for kernels.md and kernels.json (default: {RESULTS.relative_to(REPO)}/ for the "
                          f"full matrix, else {SCRATCH.relative_to(REPO)}/)")
     args = p.parse_args(argv)
+    # What a killed run left on the machine (harness/ledger.py) is undone before anything else.
+    cleaned = ledger.sweep()
+    if cleaned:
+        print(f"harness: {cleaned}", file=sys.stderr)
     return {"doctor": cmd_doctor, "setup": cmd_setup, "build": cmd_build, "inspect": cmd_inspect,
             "bench": cmd_bench, "report": cmd_report, "compare": cmd_compare, "helpers": cmd_helpers,
             "matrix": cmd_matrix, "merge": cmd_merge, "source": cmd_source}[args.cmd](args)

@@ -13,7 +13,7 @@ from .manifest import Variant, discover
 from .noise import Placement
 from .results import ProgramRun, Results, Sample, VariantResult
 from .programs import SPECS
-from .run import SHM, Plan, baseline, run_once
+from .run import Plan, baseline, release_scratch_root, run_once, scratch_root
 from .testrun import Veth, VethError, run_testrun
 
 DEFAULT_RUNS = 10
@@ -42,6 +42,16 @@ class Config:
         return cls(**{"runs": 2, "warmup": 0, "opens": 5_000, "kernel_step_s": 0.2, "step_s": 0.1,
                       "max_rate": 80_000, "bisect": 1,
                       "testrun_repeat": 100_000, **kw})
+
+    @classmethod
+    def from_options(cls, quick: bool, runs: int | None = None, warmup: int | None = None,
+                     opens: int | None = None, **kw) -> "Config":
+        """The command line's: --quick sets short defaults, and --runs, --warmup and --opens
+        given with it are honoured, never dropped."""
+        given = {k: v for k, v in (("runs", runs), ("warmup", warmup), ("opens", opens)) if v is not None}
+        if quick:
+            return cls.quick(**{**kw, "clean_build": False}, **given)
+        return cls(**{"runs": DEFAULT_RUNS, "warmup": DEFAULT_WARMUP, "opens": DEFAULT_OPENS, **given}, **kw)
 
     def plan(self, placement: Placement) -> Plan:
         return Plan(self.opens, self.kernel_rate, self.kernel_step_s, self.step_s, self.max_rate, self.bisect,
@@ -119,18 +129,29 @@ def _paired(samples: list[Sample], per_round: dict[int, float], key: str, out_ke
             s.figures[pct_key] = 100.0 * (value - ref) / ref
 
 
+class UnknownVariant(ValueError):
+    """A variant named on the command line has no folder: a usage error (exit 2)."""
+
+
+def select(variants: list[Variant], errors: list, only: tuple[str, ...]) -> tuple[list[Variant], list]:
+    """The variants and manifest errors a run covers: all, or those named. A named variant whose
+    manifest is broken is kept as its error (reported with its reason, like any failure), and
+    the other named variants still run; a name with no folder at all is a usage error."""
+    if not only:
+        return variants, errors
+    unknown = set(only) - {v.name for v in variants} - {e.path.parent.name for e in errors}
+    if unknown:
+        raise UnknownVariant(f"no such variant: {', '.join(sorted(unknown))}")
+    return [v for v in variants if v.name in only], [e for e in errors if e.path.parent.name in only]
+
+
 def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
     """Everything results.json holds, and whether every variant that should work did."""
     catalogue = toolchains.load_catalogue()
     tc_state = toolchains.probe_all(catalogue)
     absent = {n: s["reason"] for n, s in tc_state.items() if not s["version"]}
     variants, manifest_errors = discover(REPO / "variants", set(catalogue))
-    if cfg.only:
-        unknown = set(cfg.only) - {v.name for v in variants}
-        if unknown:
-            raise SystemExit(f"harness: no such variant: {', '.join(sorted(unknown))}")
-        variants = [v for v in variants if v.name in cfg.only]
-        manifest_errors = []
+    variants, manifest_errors = select(variants, manifest_errors, cfg.only)
 
     entries: dict[str, VariantResult] = {}
     for err in manifest_errors:
@@ -191,6 +212,7 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
     finally:
         if veth:
             veth.delete()
+        release_scratch_root()
 
     floor = next((v.name for v in runnable if not v.emits_events), None)
     for pname in programs:
@@ -250,7 +272,7 @@ def _rounds(cfg: Config, rounds: int, slots: list, programs: list[str], placemen
             for v in order:
                 if v is None:
                     for pname in programs:
-                        b = baseline(pname, cfg.opens, placement, SHM)
+                        b = baseline(pname, cfg.opens, placement, scratch_root())
                         if not warm:
                             base[pname].append({"round": r, **b})
                     continue

@@ -197,6 +197,15 @@ def _named_objects(symbols) -> list[str]:
 def _inspect_elf(elf: ELFFile, path, size: int) -> dict:
     if elf["e_machine"] != "EM_BPF":
         raise InspectError(f"not a BPF object: e_machine is {elf['e_machine']}")
+    # A relocatable object is its sections: without a readable table of them (and of their
+    # names) nothing can be told, not even that it has no programs.
+    if elf.num_sections() < 2:
+        raise InspectError(f"no section table: e_shnum is {elf['e_shnum']}")
+    if not any(sec["sh_type"] != "SHT_NULL" for i, sec in enumerate(elf.iter_sections()) if i):
+        raise InspectError(f"unreadable section table: all {elf.num_sections()} section headers are empty")
+    shstrndx = elf["e_shstrndx"]
+    if not 0 < shstrndx < elf.num_sections() or elf.get_section(shstrndx)["sh_type"] != "SHT_STRTAB":
+        raise InspectError(f"no section name table: e_shstrndx {shstrndx} is not a string table")
     order = "little" if elf.little_endian else "big"
     by_index: dict[int, list] = {}
     for symtab in elf.iter_sections():

@@ -8,6 +8,7 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
+from . import ledger
 from .env import tool_env
 
 STATS_SYSCTL = Path("/proc/sys/kernel/bpf_stats_enabled")
@@ -74,11 +75,14 @@ def bpf_stats(on: bool = True):
     accounting it turns on costs every program run two clock reads (~70 ns per run here):
     BPF_PROG_TEST_RUN timings are taken with it off."""
     before = STATS_SYSCTL.read_text().strip()
+    first = ledger.record("sysctl", str(STATS_SYSCTL), before)
     STATS_SYSCTL.write_text("1" if on else "0")
     try:
         yield
     finally:
         STATS_SYSCTL.write_text(before)
+        if first:
+            ledger.forget("sysctl", str(STATS_SYSCTL))
 
 
 def task_cpu_ns(pid: int) -> int | None:

@@ -7,9 +7,11 @@ to the statistics never needs a new run. docs/results.md describes every field."
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -147,12 +149,16 @@ class Results:
 
     @classmethod
     def from_json(cls, d: dict) -> "Results":
+        if not isinstance(d, dict):
+            raise ValueError(f"a JSON {type(d).__name__}, not an object")
         version = d.get("schema_version")
         migrated = None
         if version == 1:
             d, migrated = migrate_v1(d), 1
         elif version != SCHEMA_VERSION:
             raise ValueError(f"schema_version {version!r} is not {SCHEMA_VERSION} (nor 1, which is migrated)")
+        if not isinstance(d.get("variants"), list) or not isinstance(d.get("config"), dict):
+            raise ValueError("no variants list or config object: not a benchmark's results.json")
         return cls(
             machine=d.get("machine") or {}, config=d.get("config") or {},
             variants=[VariantResult.from_json(v) for v in d.get("variants", [])],
@@ -217,6 +223,65 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
+_RENAME_EXCHANGE = 2   # linux/fs.h
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (renameat2 RENAME_EXCHANGE); False where the file system or
+    the C library cannot."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    fn = getattr(libc, "renameat2", None)
+    if fn is None:
+        return False
+    if fn(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def replace_folder(out: Path, write) -> list[Path]:
+    """Replace the folder `out` as a whole: a staging folder beside it gets a copy of what `out`
+    holds (files this run does not write, such as the kernel matrix's, stay), then `write(staging)`
+    writes the run's files there, then the two are swapped in one rename. A process killed at
+    any point leaves the previous set or the new one, never a mix; the staging folder is in the
+    ledger, so the next harness command removes what a kill left. Returns what `write` wrote,
+    as paths under `out`."""
+    from . import ledger
+    out = Path(os.path.abspath(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+    ledger.record("dir", str(staging))
+    try:
+        shutil.rmtree(staging, ignore_errors=True)
+        if out.is_dir():
+            shutil.copytree(out, staging, symlinks=True)
+        else:
+            staging.mkdir()
+        written = write(staging)
+        for f in staging.rglob("*"):
+            if f.is_file() and not f.is_symlink():
+                with open(f, "rb") as fh:
+                    os.fsync(fh.fileno())
+        if not out.exists():
+            os.rename(staging, out)
+        elif not _exchange(staging, out):
+            # No atomic swap here: two renames, the old set kept until the new one is in place.
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            ledger.record("dir", str(old))
+            os.rename(out, old)
+            os.rename(staging, out)
+            shutil.rmtree(old, ignore_errors=True)
+            ledger.forget("dir", str(old))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)   # after the swap: the previous set
+        ledger.forget("dir", str(staging))
+    return [out / Path(w).relative_to(staging) for w in written]
+
+
 def check_writable(directory: Path) -> str | None:
     """Why results cannot be written into directory (None when they can): found before a run,
     not after it."""
@@ -228,6 +293,8 @@ def check_writable(directory: Path) -> str | None:
     try:
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".probe-")
     except OSError as e:
+        if d != directory:
+            return f"{directory} cannot be made: {d} takes no new files ({e.strerror})"
         return f"cannot write to {d}: {e.strerror}"
     os.close(fd)
     os.unlink(tmp)
@@ -258,7 +325,7 @@ def load(path: Path) -> Results:
         raise ValueError(f"{path}: not JSON: {e}") from None
     try:
         return Results.from_json(doc)
-    except (KeyError, TypeError) as e:
-        raise ValueError(f"{path}: not a results document: {e}") from None
+    except (KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"{path}: not a results document: {type(e).__name__}: {e}") from None
     except ValueError as e:
         raise ValueError(f"{path}: {e}") from None

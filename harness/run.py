@@ -10,6 +10,7 @@ compiled workload runs, and only afterwards counts the tagged lines. The variant
 to a CPU of its own (see noise.Placement), the workload and the harness on another."""
 from __future__ import annotations
 
+import atexit
 import ctypes
 import math
 import os
@@ -24,7 +25,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import helpers, kernel
+from . import helpers, kernel, ledger
 from .env import tool_env
 from .noise import Placement, Window
 from .programs import SPECS
@@ -39,6 +40,23 @@ POLL_S = 0.0002      # how often the output file is read while startup is timed
 DRAIN_POLL_S = 0.005
 MARKER_INTERVAL_US = 1000
 SHM = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+
+
+def scratch_root() -> Path:
+    """This process's folder for its runs' files, in SHM: written down in the ledger before it
+    is made, removed at exit (atexit) or, after a SIGKILL, by the next harness command."""
+    root = SHM / f"ebpf-fw-run-{os.getpid()}"
+    if not root.is_dir():
+        if ledger.record("dir", str(root)):
+            atexit.register(release_scratch_root)
+        root.mkdir(exist_ok=True)
+    return root
+
+
+def release_scratch_root() -> None:
+    root = SHM / f"ebpf-fw-run-{os.getpid()}"
+    shutil.rmtree(root, ignore_errors=True)
+    ledger.forget("dir", str(root))
 
 
 def loadgen() -> Path:
@@ -613,7 +631,7 @@ def run_once(executable: Path, program: str, plan: Plan, emits_events: bool = Tr
              collectors: tuple[type[Collector], ...] = COLLECTORS) -> Sample:
     """One measured run of one program; see the module's docstring for the phases."""
     s = Sample(round=round_)
-    scratch = Path(tempfile.mkdtemp(prefix="ebpf-fw-", dir=SHM))
+    scratch = Path(tempfile.mkdtemp(prefix="run-", dir=scratch_root()))
     stim = stimulus(program, scratch)
     cols = [c() for c in collectors]
     try:

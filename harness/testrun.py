@@ -25,11 +25,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import kernel
+from . import kernel, ledger
 from .env import tool_env
 from .noise import Placement
 from .results import Sample
-from .run import READY_TIMEOUT_S, SHM, Child, _kernel_view, code_figures, leaked, prog_stats, usage_figures
+from .run import READY_TIMEOUT_S, Child, scratch_root, _kernel_view, code_figures, leaked, prog_stats, usage_figures
 
 PACKETS = 200            # datagrams sent while attached
 SEND_GAP_S = 0.001
@@ -74,6 +74,9 @@ class Veth:
         t = uuid.uuid4().hex[:6]
         block = 4 * (int(t[:2], 16) % 64)      # a /30 of TEST-NET-3 (203.0.113.0/24)
         v = cls(ip, f"ebpf-fw-{t}", f"xbh{t}", f"xbp{t}", f"203.0.113.{block + 1}", f"203.0.113.{block + 2}")
+        # Written down first: a SIGKILL from here on leaves them to the next harness command.
+        ledger.record("netns", v.ns)
+        ledger.record("link", v.host)
         try:
             v.run("netns", "add", v.ns)
             v.run("link", "add", v.host, "type", "veth", "peer", "name", v.peer)
@@ -89,7 +92,9 @@ class Veth:
 
     def delete(self) -> None:
         subprocess.run([self.ip, "netns", "del", self.ns], capture_output=True)
+        ledger.forget("netns", self.ns)
         subprocess.run([self.ip, "link", "del", self.host], capture_output=True)
+        ledger.forget("link", self.host)
 
     def send(self, n: int, gap_s: float = SEND_GAP_S) -> None:
         """n UDP datagrams of PAYLOAD from the namespace to the host end, gap_s apart."""
@@ -150,7 +155,7 @@ def _run_to_end(argv: list[str], placement: Placement, scratch: Path, name: str,
 
 def run_testrun(executable: Path, veth: Veth, placement: Placement, repeat: int, round_: int = 0) -> Sample:
     s = Sample(round=round_)
-    scratch = Path(tempfile.mkdtemp(prefix="ebpf-fw-", dir=SHM))
+    scratch = Path(tempfile.mkdtemp(prefix="xdp-", dir=scratch_root()))
     ids: dict[str, set[int]] = {}
     try:
         _attached_run(s, executable, veth, placement, scratch, ids)

@@ -152,3 +152,39 @@ def test_ctrl_c_keeps_previous_results_and_nothing_loaded(tmp_path):
     assert kernel.STATS_SYSCTL.read_text() == stats_before
     leftovers = subprocess.run(["pgrep", "-f", str(C.dir / "build")], capture_output=True, text=True).stdout
     assert leftovers == ""
+
+
+def _machine_changes(pid: int) -> dict:
+    """What a benchmark of process pid changes on the machine, as the machine shows it."""
+    netns = sorted(p.name for p in __import__("pathlib").Path("/run/netns").glob("ebpf-fw-*")) \
+        if os.path.isdir("/run/netns") else []
+    veths = sorted(p for p in os.listdir("/sys/class/net") if p.startswith("xbh"))
+    return {"netns": netns, "veths": veths, "run folder": os.path.isdir(f"/dev/shm/ebpf-fw-run-{pid}"),
+            "bpf_stats_enabled": kernel.STATS_SYSCTL.read_text().strip()}
+
+
+def test_sigkill_in_the_measuring_rounds_is_undone_by_the_next_command(tmp_path):
+    require(C, "open")
+    stats_before = kernel.STATS_SYSCTL.read_text().strip()
+    before = _machine_changes(0)
+    p = bench(tmp_path, "--runs", "50", start_new_session=True)
+    lines = []
+    for line in p.stdout:
+        lines.append(line)
+        if line.startswith("round 2/"):
+            break
+    time.sleep(0.5)
+    during = _machine_changes(p.pid)
+    os.killpg(p.pid, signal.SIGKILL)   # no finally, no atexit: only the ledger knows
+    p.wait(timeout=30)
+    left = _machine_changes(p.pid)
+    assert left["run folder"] and left["bpf_stats_enabled"] == "1", (during, left, "".join(lines))
+    assert len(left["netns"]) > len(before["netns"]), "the xdp veth pair's namespace was not there to leave"
+    r = subprocess.run([sys.executable, "-m", "harness", "doctor"], cwd=REPO, capture_output=True, text=True,
+                       timeout=120)
+    assert f"cleaned up after a killed run (pid {p.pid})" in r.stderr, r.stderr
+    after = _machine_changes(p.pid)
+    assert after == {**before, "run folder": False, "bpf_stats_enabled": stats_before}, (left, after)
+    assert "leftovers" in r.stdout and "left by a killed run" not in r.stdout
+    stray = subprocess.run(["pgrep", "-f", str(C.dir / "build")], capture_output=True, text=True).stdout
+    assert stray == "", "a variant outlived the benchmark"

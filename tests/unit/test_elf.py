@@ -161,6 +161,18 @@ def _btf_strings_overrun(obj: bytes, tmp_path: Path) -> bytes:
     return obj[:start + 20] + struct.pack("<I", 0x00FFFFFF) + obj[start + 24:]
 
 
+def _section_headers_zeroed(obj: bytes, tmp_path: Path) -> bytes:
+    """Every section header entry zeroed; the ELF header still says where they are."""
+    shoff = struct.unpack_from("<Q", obj, 0x28)[0]
+    shnum = struct.unpack_from("<H", obj, 0x3C)[0]
+    return obj[:shoff] + bytes(64 * shnum) + obj[shoff + 64 * shnum:]
+
+
+def _no_section_headers(obj: bytes, tmp_path: Path) -> bytes:
+    """e_shnum and e_shstrndx zeroed: no section table at all."""
+    return obj[:0x3C] + bytes(4) + obj[0x40:]
+
+
 CORRUPT = {
     "empty": lambda obj, tmp: b"",
     "truncated": lambda obj, tmp: obj[:100],
@@ -170,6 +182,8 @@ CORRUPT = {
     "truncated .BTF section": _btf_section_cut,
     ".BTF strings past the section": _btf_strings_overrun,
     "section table cut off": lambda obj, tmp: obj[:len(obj) - 200],
+    "section headers zeroed": _section_headers_zeroed,
+    "no section headers": _no_section_headers,
 }
 
 
@@ -180,6 +194,13 @@ def test_corrupt_input_raises_inspect_error(btf_obj, tmp_path, case):
     with pytest.raises(InspectError) as info:
         inspect_bpf_object(path)
     assert str(info.value)
+
+
+def test_an_object_without_a_readable_section_table_is_an_error(btf_obj, tmp_path):
+    obj = btf_obj.read_bytes()
+    for case in ("section headers zeroed", "no section headers"):
+        with pytest.raises(InspectError, match="section"):
+            inspect_bpf_object(_write(tmp_path, CORRUPT[case](obj, tmp_path)))
 
 
 def test_truncated_btf_reason(btf_obj, tmp_path):
