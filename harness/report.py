@@ -90,11 +90,14 @@ def _why_unmeasured(v: dict, m: Metric, runs_ok: bool) -> str:
     return "not measured"
 
 
+def is_bound(m: Metric, summ: dict) -> bool:
+    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked."""
+    return m.key == "max_sustainable_rate" and bool(summ.get(m.key)) and summ.get("max_rate_bound") == "workload"
+
+
 def metric_cell(m: Metric, summ: dict, why: str) -> str:
     text = cell(summ.get(m.key), m.scale, m.digits, why)
-    if m.key == "max_sustainable_rate" and summ.get(m.key) and summ.get("max_rate_bound") == "workload":
-        text = "≥ " + text
-    return text
+    return "≥ " + text if is_bound(m, summ) else text
 
 
 def _relative_cells(doc: dict, prog: str, m: Metric) -> dict[str, str]:
@@ -716,7 +719,7 @@ def headline_table(doc: dict, prog: str) -> str:
                 cells.append("-" if not ok or (m.needs_events and not v.get("emits_events", True)) else "not measured")
                 continue
             c = f"{fmt(st['median'] * m.scale, m.digits)} [{fmt(st['q1'] * m.scale, m.digits)}–{fmt(st['q3'] * m.scale, m.digits)}]"
-            if m.key == "max_sustainable_rate" and summ.get("max_rate_bound") == "workload":
+            if is_bound(m, summ):
                 c = "≥ " + c
             cells.append(c + (" ⚠" if st.get("unstable") else ""))
         stripped = exe.get("stripped_bytes")
@@ -911,18 +914,30 @@ def summary_text(doc: dict) -> str:
             stats = {k: sm.get(key) for k, sm in summ.items() if sm.get(key)}
             if len(stats) < 2:
                 continue
+            unit = m.shown_unit or m.unit
+            # A bound says the workload's ceiling, not the variant's: shown, never ranked.
+            bounds = sorted(k for k in stats if is_bound(m, summ[k]))
+            if bounds:
+                lo, hi = (min(stats[k]["median"] for k in bounds) * m.scale, max(stats[k]["median"] for k in bounds) * m.scale)
+                span = fmt(lo, m.digits) if lo == hi else f"{fmt(lo, m.digits)}–{fmt(hi, m.digits)}"
+                who = "every variant" if len(bounds) == len(stats) else ", ".join(bounds)
+                lines.append(f"- {prog}, {m.label.lower()}: **not ranked** for {who}: ≥ {span} {unit}, a lower bound "
+                             "(the traced workload, slowed by the tracing, never outran the reader: the figure is the "
+                             "workload's ceiling, not the framework's).")
+                stats = {k: st for k, st in stats.items() if k not in bounds}
+                if len(stats) < 2:
+                    continue
             order = sorted(stats, key=lambda k: stats[k]["median"], reverse=m.better == "higher")
             best, worst = stats[order[0]], stats[order[-1]]
             tied = [k for k in order if agree(stats[k], best)]
-            def val(k, m=m, stats=stats, summ=summ):
-                bound = "≥ " if m.key == "max_sustainable_rate" and summ[k].get("max_rate_bound") == "workload" else ""
-                return f"{bound}{fmt(stats[k]['median'] * m.scale, m.digits)}"
+            def val(k, m=m, stats=stats):
+                return fmt(stats[k]["median"] * m.scale, m.digits)
             if len(tied) == len(order):
                 lines.append(f"- {prog}, {m.label.lower()}: **no difference** beyond the spread "
-                             f"({val(order[0])}–{val(order[-1])} {m.shown_unit or m.unit}).")
+                             f"({val(order[0])}–{val(order[-1])} {unit}).")
             else:
                 rest = [k for k in order if k not in tied]
-                lines.append(f"- {prog}, {m.label.lower()}: best {', '.join(tied)} ({val(order[0])} {m.shown_unit or m.unit}); "
+                lines.append(f"- {prog}, {m.label.lower()}: best {', '.join(tied)} ({val(order[0])} {unit}); "
                              f"{', '.join(f'{k} {val(k)}' for k in rest)}"
                              + (f" (×{max(worst['median'], best['median']) / min(worst['median'], best['median']):.1f} "
                                 f"between the best and the far end)." if best["median"] and worst["median"] else "."))

@@ -140,3 +140,36 @@ def test_a_variant_without_an_object_on_disk_says_so_in_elf_md():
     doc["variants"].append(twin)
     row = _cells(report.elf_table(doc).split("## opensnoop")[1], "runtime-compiled")
     assert row[1] == "none on disk" and "compiled at run time" in row[3]
+
+
+def _as_framework_twins(doc: dict, bound: str) -> dict:
+    """Two framework rows with c-libbpf's figures, their rate marked as bounded by `bound`."""
+    import copy
+    (c,) = [v for v in doc["variants"] if v["name"] == "c-libbpf"]
+    twins = []
+    for name, factor in (("c-libbpf", 1.0), ("twin", 3.0)):
+        v = copy.deepcopy(c)
+        v["name"] = name
+        for run in (v.get("runtime") or {}).values():
+            summ = run["summary"]
+            summ["max_rate_bound"] = bound
+            st = summ.get("max_sustainable_rate")
+            if st:
+                for k in ("median", "q1", "q3"):
+                    st[k] = st[k] * factor
+        twins.append(v)
+    return {**doc, "variants": twins}
+
+
+def test_in_a_minute_never_ranks_a_bound():
+    text = report.summary_text(_as_framework_twins(recorded_doc(), "workload"))
+    rate = [line for line in text.splitlines() if "max sustainable rate" in line]
+    assert rate and all("not ranked" in line and "best" not in line and "×" not in line for line in rate), text
+    assert all("every variant" in line and "≥" in line for line in rate)
+
+
+def test_in_a_minute_ranks_a_rate_the_variant_set():
+    text = report.summary_text(_as_framework_twins(recorded_doc(), "variant"))
+    rate = [line for line in text.splitlines() if "max sustainable rate" in line]
+    assert rate and all("not ranked" not in line for line in rate), text
+    assert any("best twin" in line for line in rate), text
