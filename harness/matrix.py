@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .env import REPO, WORK, tool_env, under_ci
 from .programs import SPECS
+from .tables import markdown
 
 # The behaviour that depends on the kernel: each program's tests (harness/programs.py); the
 # command-line table (test_cli.py) does not.
@@ -239,8 +240,7 @@ def render(doc: dict, variants: list[dict] | None = None) -> str:
             else:
                 row.append(f"**fail** ({o['failed']} of {o['passed'] + o['failed']}): " + "; ".join(o["failures"]))
         rows.append(row)
-    from tabulate import tabulate
-    table = tabulate(rows, headers=header, tablefmt="github", disable_numparse=True) if runs else "not run\n"
+    table = markdown(header, rows) if runs else "not run\n"
     guests = [r for r in runs if r["where"] != "host"]
     when = [f"- {r['release']}: {r['status']}" + (f" ({r['seconds']:.0f} s)" if r.get("seconds") else "")
             + (f": {r['reason']}" if r.get("reason") else "") for r in runs]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tabulate import tabulate
+from .tables import markdown
 
 from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree
 from .noise import BUSY_OTHER_PCT, BUSY_STEAL_PCT
@@ -71,7 +71,7 @@ def _not_ok(v: dict) -> str:
 
 
 def _md(headers: list[str], rows: list[list]) -> str:
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True) + "\n"
+    return markdown(headers, rows)
 
 
 def _why_unmeasured(v: dict, m: Metric, runs_ok: bool) -> str:

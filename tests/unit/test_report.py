@@ -39,12 +39,25 @@ def test_readme_names_machine_placement_and_method():
     assert "Intel(R) Xeon(R) Test CPU" in text
     assert "2 measured runs" in text
     assert "the variant alone on CPU 1" in text
-    assert "| broken              | failed      | opensnoop: exited before ready" in text
+    assert "| broken              | failed      | opensnoop [" in text
+    assert "] opensnoop: exited before ready" in text
 
 
 def _cells(text: str, variant: str) -> list[str]:
-    row = next(line for line in text.splitlines() if line.startswith(f"| {variant} "))
-    return [c.strip() for c in row.strip("|").split("|")]
+    """The row's cells, each a note's full text where the cell points to one ([n])."""
+    lines = text.splitlines()
+    row = next(line for line in lines if line.startswith(f"| {variant} "))
+    notes = {line.split("]", 1)[0][3:]: line.split("] ", 1)[1] for line in lines if line.startswith("- [")}
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    return [notes.get(c.rsplit("[", 1)[1][:-1], c) if c.endswith("]") and "[" in c else c for c in cells]
+
+
+def test_a_long_cell_is_a_numbered_note_under_its_table():
+    text = report.startup_table(recorded_doc())
+    for table in text.split("## ")[1:]:
+        rows = [line for line in table.splitlines() if line.startswith("|")]
+        assert all(len(c.strip()) <= 60 for row in rows for c in row.strip("|").split("|")), table
+    assert "- [1] failed: opensnoop: exited before ready" in text
 
 
 def test_a_failed_variant_shows_no_figure_and_says_why():
