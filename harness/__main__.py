@@ -404,6 +404,8 @@ def main(argv=None) -> int:
                     help=f"folder for kernels.md and kernels.json (default: {RESULTS.relative_to(REPO)}/ for the "
                          f"full matrix, else {SCRATCH.relative_to(REPO)}/)")
     args = p.parse_args(argv)
+    # Progress lines as they happen, also into a pipe (`| tee`, a test reading them).
+    sys.stdout.reconfigure(line_buffering=True)
     # What a killed run left on the machine (harness/ledger.py) is undone before anything else.
     cleaned = ledger.sweep()
     if cleaned:

@@ -13,12 +13,42 @@ from .manifest import Variant, discover
 from .noise import Placement
 from .results import ProgramRun, Results, Sample, VariantResult
 from .programs import SPECS
+from .flood import run_flood
 from .run import Plan, baseline, release_scratch_root, run_once, scratch_root
 from .testrun import Veth, VethError, run_testrun
 
 DEFAULT_RUNS = 10
 DEFAULT_WARMUP = 1
 DEFAULT_OPENS = 100_000
+
+
+@dataclass(frozen=True)
+class Runner:
+    """How the rounds run one kind of program (harness/programs.py): a set-up made once for
+    the whole benchmark (None, or why it failed: then that kind is not measured), its
+    tear-down, and one measured run."""
+    run: object                      # (cfg, variant, program, placement, plan, state, round) -> Sample
+    setup: object = lambda: None     # () -> state; raises RuntimeError with the reason
+    teardown: object = lambda state: None
+
+
+def _veth():
+    try:
+        return Veth.create()
+    except VethError as e:
+        raise RuntimeError(f"no veth pair: {e}") from None
+
+
+RUNNERS: dict[str, Runner] = {
+    "trace": Runner(lambda cfg, v, p, placement, plan, state, r:
+                    run_once(v.dir / v.programs[p].executable, p, plan, v.emits_events, round_=r)),
+    # Testrun programs attach to a veth pair of the harness's own, made once for the whole run.
+    "testrun": Runner(lambda cfg, v, p, placement, plan, veth, r:
+                      run_testrun(v.dir / v.programs[p].executable, veth, placement, cfg.testrun_repeat, round_=r),
+                      setup=_veth, teardown=lambda veth: veth.delete()),
+    "flood": Runner(lambda cfg, v, p, placement, plan, state, r:
+                    run_flood(v.dir / v.programs[p].executable, placement, round_=r)),
+}
 
 
 @dataclass
@@ -168,7 +198,8 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
             framework={"name": v.framework, "version": v.framework_version},
             libbpf=v.libbpf, toolchains=list(v.toolchains), emits_events=v.emits_events,
             known_unavailable=b.known, deviations=list(v.deviations), lacks=dict(v.lacks),
-            test_run={p: prog.test_run for p, prog in v.programs.items() if prog.test_run}, status=b.status, reason=b.reason, build={**b.to_json(), "dependencies": dependency_count(v)},
+            test_run={p: prog.test_run for p, prog in v.programs.items() if prog.test_run},
+            reader={p: prog.reader for p, prog in v.programs.items() if prog.reader}, status=b.status, reason=b.reason, build={**b.to_json(), "dependencies": dependency_count(v)},
         )
         entries[v.name] = entry
         if b.status != "ok":
@@ -193,25 +224,23 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
     base: dict[str, list[dict]] = {p: [] for p in programs}
     broken: dict[tuple[str, str], str] = {}
     rounds = cfg.warmup + cfg.runs
-    # Testrun programs attach to a veth pair of the harness's own, made once for the whole run.
-    veth, veth_error = None, None
-    if any(SPECS[p].kind == "testrun" for v in runnable for p in v.programs):
-        try:
-            veth = Veth.create()
-        except VethError as e:
-            veth_error = f"not measured: no veth pair: {e}"
-            log(f"testrun programs: {veth_error}")
-        for v in runnable:
-            for p in v.programs:
-                if SPECS[p].kind == "testrun" and veth_error:
-                    broken[(v.name, p)] = veth_error
-    # The baseline (nothing attached) takes its turn in the rotation like a variant.
-    slots: list[Variant | None] = [None, *runnable]
+    # Each kind's set-up, once for the whole run; a kind whose set-up fails is not measured.
+    states: dict[str, object] = {}
     try:
-        _rounds(cfg, rounds, slots, programs, placement, plan, veth, base, samples, broken, log)
+        for kind in sorted({SPECS[p].kind for v in runnable for p in v.programs}):
+            try:
+                states[kind] = RUNNERS[kind].setup()
+            except RuntimeError as e:
+                log(f"{kind} programs: not measured: {e}")
+                broken.update({(v.name, p): f"not measured: {e}" for v in runnable for p in v.programs
+                               if SPECS[p].kind == kind})
+        # The baseline (nothing attached) takes its turn in the rotation like a variant.
+        slots: list[Variant | None] = [None, *runnable]
+        _rounds(cfg, rounds, slots, programs, placement, plan, states, base, samples, broken, log)
     finally:
-        if veth:
-            veth.delete()
+        for kind, state in states.items():
+            if state is not None:
+                RUNNERS[kind].teardown(state)
         release_scratch_root()
 
     floor = next((v.name for v in runnable if not v.emits_events), None)
@@ -262,7 +291,7 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
 
 
 def _rounds(cfg: Config, rounds: int, slots: list, programs: list[str], placement: Placement, plan: Plan,
-            veth: Veth | None, base: dict, samples: dict, broken: dict, log) -> None:
+            states: dict, base: dict, samples: dict, broken: dict, log) -> None:
     """Every round: the baseline and each variant's programs, in an order that rotates."""
     with kernel.bpf_stats():
         for r in range(rounds):
@@ -280,10 +309,8 @@ def _rounds(cfg: Config, rounds: int, slots: list, programs: list[str], placemen
                     key = (v.name, pname)
                     if key in broken:
                         continue
-                    if SPECS[pname].kind == "testrun":
-                        s = run_testrun(v.dir / prog.executable, veth, placement, cfg.testrun_repeat, round_=r)
-                    else:
-                        s = run_once(v.dir / prog.executable, pname, plan, v.emits_events, round_=r)
+                    kind = SPECS[pname].kind
+                    s = RUNNERS[kind].run(cfg, v, pname, placement, plan, states.get(kind), r)
                     if not s.ok:
                         log(f"  {v.name} {pname}: {s.error}")
                         if s.hang or s.leaked or warm or s.figures.get("ready_ms") is None:

@@ -1,4 +1,4 @@
-"""The harness's two C helpers (spawn.c, loadgen.c), compiled by the set-up into .work/.
+"""The harness's C helpers (spawn.c, loadgen.c, produce.c), compiled by the set-up into .work/.
 
 They are compiled once, at set-up, not inside a measured run: a run that finds one missing or
 older than its source stops with a one-line error instead of compiling while it measures."""
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .env import REPO, WORK, tool_env
 
-HELPERS = ("spawn", "loadgen")
+HELPERS = ("spawn", "loadgen", "produce")
 
 
 class HelperError(Exception):

@@ -32,6 +32,7 @@ class Program:
     executable: Path
     bpf_objects: tuple[Path, ...]
     test_run: str | None = None  # testrun programs: the framework API that runs it (for the tables)
+    reader: str | None = None    # flood programs: the framework API that reads the ring (for the tables)
 
 
 @dataclass(frozen=True)
@@ -184,10 +185,13 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
             _relative(path, f"{prefix}bpf_objects[{i}]", o)
             for i, o in enumerate(_str_list(p, "bpf_objects", path, prefix))
         )
-        api = p.get("test_run")
-        if api is not None and (not isinstance(api, str) or not api.strip()):
-            raise ManifestError(path, prefix + "test_run", "expected the API's name, a non-empty string")
-        programs[pname] = Program(pname, exe, objs, " ".join(api.split()) if api else None)
+        apis = {}
+        for key in ("test_run", "reader"):
+            api = p.get(key)
+            if api is not None and (not isinstance(api, str) or not api.strip()):
+                raise ManifestError(path, prefix + key, "expected the API's name, a non-empty string")
+            apis[key] = " ".join(api.split()) if api else None
+        programs[pname] = Program(pname, exe, objs, **apis)
     skip = _str_list(data, "conformance_skip", path, required=False)
     for i, s in enumerate(skip):
         if s not in FEATURES:

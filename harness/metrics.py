@@ -40,14 +40,14 @@ class Metric:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("ready_ms", "ms", "exec → header", "startup.md", kinds=("trace", "testrun"),
+    Metric("ready_ms", "ms", "exec → header", "startup.md", kinds=("trace", "testrun", "flood"),
            method="from the exec to the header line, printed once every program is attached"),
     Metric("first_event_ms", "ms", "exec → first event", "startup.md", headline=True, plot="startup.png",
            needs_events=True,
            method="from the exec to the first line carrying the marker: a compiled helper opens a unique "
                   "path (hello: a failing execve under a unique comm) every millisecond from the exec on"),
     Metric("peak_rss_kib", "KiB", "Peak RSS", "memory.md", scale=1 / 1024, shown_unit="MiB", headline=True,
-           plot="memory.png", kinds=("trace", "testrun"),
+           plot="memory.png", kinds=("trace", "testrun", "flood"),
            method="ru_maxrss from wait4() of that child alone, forked by harness/spawn.c (a child forked by "
                   "Python would report the harness's own ~30 MiB as its floor)"),
     Metric("code_mapped_kib", "KiB", "Code mapped", "memory.md", scale=1 / 1024, shown_unit="MiB", digits=1,
@@ -55,7 +55,7 @@ METRICS: tuple[Metric, ...] = (
            method="the on-disk size of every distinct file the process maps executable (its binary or "
                   "interpreter and every shared library: libbcc and LLVM for the BCC variants), read from "
                   "/proc/PID/maps once the header is out: the footprint a deployment ships"),
-    Metric("code_files", "files", "Files mapped executable", "memory.md", digits=0, kinds=("trace", "testrun"),
+    Metric("code_files", "files", "Files mapped executable", "memory.md", digits=0, kinds=("trace", "testrun", "flood"),
            method="how many distinct files that is"),
     Metric("steady_rss_kib", "KiB", "RSS after the load", "memory.md", scale=1 / 1024, shown_unit="MiB",
            method="VmRSS right after the paced sweep"),
@@ -103,6 +103,38 @@ METRICS: tuple[Metric, ...] = (
                   "the veth pair it was attached to (veth's own XDP hook, in the receive path of the host "
                   "end)"),
 )
+
+
+def _flood_metrics() -> tuple[Metric, ...]:
+    """The reader-capacity figures, one set per record size and mode (harness/flood.py)."""
+    out = []
+    for mode in ("silent", "formatted"):
+        for size in ("16", "304"):
+            case, label = f"{size}_{mode}", f"{size} B, {mode}"
+            out += [
+                Metric(f"flood_rate_{case}", "records/s", f"Read, {label}", "flood.md", better="higher", digits=0,
+                       kinds=("flood",), headline=(mode == "silent"),
+                       method="records the reader took while the harness's producer test-ran the program (the "
+                              "ring's consumer position, read by the producer from outside, over its time); "
+                              + ("the reader counts records" if mode == "silent" else
+                                 "the reader prints each record as a line (`-f`)")),
+                Metric(f"flood_written_{case}", "records/s", f"Written, {label}", "flood.md", better="higher",
+                       digits=0, kinds=("flood",),
+                       method="records the producer got into the ring in that time (the ring's producer position): "
+                              "above the read rate, the ring filled and the rest was lost"),
+                Metric(f"flood_cpu_ns_{case}", "ns", f"Reader CPU per record, {label}", "flood.md", digits=0,
+                       kinds=("flood",), method="the reader's threads' CPU time over the producer's window, over "
+                                                "the records it took"),
+                Metric(f"flood_lost_{case}", "records", f"Lost, {label}", "flood.md", digits=0, kinds=("flood",),
+                       method="reservations the full ring refused plus gaps in the sequence, from the summary"),
+                Metric(f"flood_producer_ns_{case}", "ns", f"Producer per record, {label}", "flood.md", digits=0,
+                       kinds=("flood",), method="the kernel's own run time per record written (BPF_PROG_TEST_RUN's "
+                                                "duration over the batch)"),
+            ]
+    return tuple(out)
+
+
+METRICS = METRICS + _flood_metrics()
 BY_KEY = {m.key: m for m in METRICS}
 HEADLINE = tuple(m for m in METRICS if m.headline)
 PER_PROGRAM = ("ns_per_run", "run_cnt", "verified_insns", "jited_bytes", "xlated_bytes", "memlock")

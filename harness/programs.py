@@ -9,12 +9,15 @@ Two kinds:
 - "testrun": a program the kernel runs on input the caller gives it (BPF_PROG_TEST_RUN); the
   harness times it with the framework's own test-run API (`--bench N`) and attaches it once to
   a veth pair of its own to take start-up, memory and what the kernel loaded.
+- "flood": programs loaded and never attached, which the harness's own producer test-runs by id
+  (harness/produce.c) so that they write records into a ring buffer faster than any reader
+  takes them; the variant only reads, and the figures are what its reader can take.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("trace", "testrun")
+KINDS = ("trace", "testrun", "flood")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,10 @@ SPECS: dict[str, ProgramSpec] = {
                     "BPF_PROG_TEST_RUN on five built-in frames through the framework's API "
                     "(`xdp --bench N`); attached once to a veth pair with packets sent through it",
                     tests="tests/integration/test_xdp.py"),
+        ProgramSpec("flood", "flood", False, "SEQ\tTS_NS\tBYTES",
+                    "records into a ring buffer as fast as the kernel writes them (16 and 304 bytes)",
+                    "the harness's producer test-runs the loaded program by id, 16 records a run, while the "
+                    "variant reads", tests="tests/integration/test_flood.py"),
     )
 }
 PROGRAMS: tuple[str, ...] = tuple(SPECS)

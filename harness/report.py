@@ -91,8 +91,14 @@ def _why_unmeasured(v: dict, m: Metric, runs_ok: bool) -> str:
 
 
 def is_bound(m: Metric, summ: dict) -> bool:
-    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked."""
-    return m.key == "max_sustainable_rate" and bool(summ.get(m.key)) and summ.get("max_rate_bound") == "workload"
+    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked. A
+    flood reader that lost nothing kept up with the producer: its rate is the producer's."""
+    if not summ.get(m.key):
+        return False
+    if m.key.startswith("flood_rate_"):
+        lost = summ.get("flood_lost_" + m.key.removeprefix("flood_rate_"))
+        return bool(lost) and lost["median"] == 0
+    return m.key == "max_sustainable_rate" and summ.get("max_rate_bound") == "workload"
 
 
 def metric_cell(m: Metric, summ: dict, why: str) -> str:
@@ -170,7 +176,7 @@ def _busy_warning(doc: dict) -> str:
 
 
 def _method(table: str, kinds: set[str] = frozenset({"trace"})) -> str:
-    lines = [f"- *{m.label}*{'' if 'trace' in m.kinds else ' (' + ', '.join(of_kind('testrun')) + ')'}: {m.method}."
+    lines = [f"- *{m.label}*{'' if 'trace' in m.kinds else ' (' + ', '.join(p for k in m.kinds for p in of_kind(k)) + ')'}: {m.method}."
              for m in METRICS if m.table == table and m.method and kinds & set(m.kinds)]
     return "How each figure was taken:\n\n" + "\n".join(lines) + "\n" if lines else ""
 
@@ -612,6 +618,61 @@ def source_table(doc: dict) -> str:
     return "\n".join(out)
 
 
+def flood_table(doc: dict) -> str:
+    """Reader capacity: per record size and mode, what each variant's reader took while the
+    harness's producer flooded its ring, against the floor's library-free reader."""
+    progs = present(doc, of_kind("flood"))
+    out = ["# Reader capacity: the flood\n"]
+    if not progs:
+        return out[0] + "\nflood was not run.\n"
+    out.append("What a framework's ring-buffer reader can take when the kernel sets the pace: the harness's "
+               "producer (harness/produce.c, the same for every variant) test-runs the variant's loaded flood "
+               "program by id, 16 records a run, on the workload CPU, while the variant reads on its own CPU. "
+               "The floor's row is a reader with no library (the ring's pages mapped by hand): the ceiling "
+               "this machine allows; *vs floor* is a variant's rate over the floor's, in the same rounds. "
+               "A reader that lost nothing kept up with the producer: its rate is the producer's, marked ≥ "
+               "(a lower bound of the reader's), and what tells such readers apart is *Reader CPU per "
+               "record*. The producer submits with wakeups batched (a wakeup once a quarter of the ring "
+               "waits, docs/programs.md): a wakeup per record would cost the producer ~10 µs each here and "
+               "measure the kernel, not the reader.\n")
+    if _busy_warning(doc):
+        out.append(_busy_warning(doc))
+    cases = [m.key.removeprefix("flood_rate_") for m in METRICS if m.key.startswith("flood_rate_")]
+    for prog in progs:
+        for case in cases:
+            ms = [BY_KEY[f"flood_{what}_{case}"] for what in ("rate", "written", "cpu_ns", "lost", "producer_ns")]
+            floor = next((((v.get("runtime") or {}).get(prog) or {}).get("summary", {}).get(ms[0].key)
+                          for v in doc["variants"] if v.get("role") == "reference"
+                          and (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(ms[0].key)), None)
+            floor_summ = next((((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}
+                               for v in doc["variants"] if v.get("role") == "reference"
+                               and (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(ms[0].key)), {})
+            floor_bound = is_bound(ms[0], floor_summ)
+            rows = []
+            for v in doc["variants"]:
+                rt = (v.get("runtime") or {}).get(prog)
+                if not rt:
+                    continue
+                ok, summ = rt["status"] == "ok", rt["summary"]
+                st = summ.get(ms[0].key)
+                # Two bounds (both kept up with the producer) have no ratio worth printing.
+                both_bound = is_bound(ms[0], summ) and floor is not None and floor_bound
+                vs = "-" if both_bound or not (st and floor and floor["median"]) else f"{st['median'] / floor['median']:.2f}"
+                rows.append([_name(v)] + [metric_cell(m, summ, _why_unmeasured(v, m, ok)) for m in ms]
+                            + [vs, "ok" if ok else f"{rt['status']}: {rt['reason']}"])
+            not_run = [_name(v) for v in doc["variants"] if not (v.get("runtime") or {}).get(prog)]
+            out.append(f"## {ms[0].label.removeprefix('Read, ')}\n")
+            out.append(_md(["Variant"] + [m.header for m in ms] + ["vs floor", "Status"], rows))
+            if not_run and case == cases[-1]:
+                out.append(f"Not run: {', '.join(not_run)} (each says why in results/README.md).\n")
+    readers = [f"- {v['name']}: {(v.get('reader') or {}).get(prog)}" for prog in progs for v in doc["variants"]
+               if (v.get("reader") or {}).get(prog)]
+    if readers:
+        out.append("The reader each variant uses (variant.yaml):\n\n" + "\n".join(readers) + "\n")
+    out.append(_method("flood.md", {"flood"}))
+    return "\n".join(out)
+
+
 TABLES = {
     "overhead.md": overhead_table,
     "build.md": build_table,
@@ -622,6 +683,7 @@ TABLES = {
     "memory.md": memory_table,
     "throughput.md": throughput_table,
     "source.md": source_table,
+    "flood.md": flood_table,
 }
 
 
@@ -644,32 +706,47 @@ def render_plots(doc: dict) -> dict[str, bytes]:
         plt.close(fig)
         return buf.getvalue()
 
+    def bars(ax, m: Metric, prog: str, title: str) -> None:
+        """One bar per variant: median, IQR (black), min–max (grey)."""
+        names, med, lo, hi, mn, mx = [], [], [], [], [], []
+        for v in doc["variants"]:
+            st = (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(m.key)
+            if not st:
+                continue
+            names.append(v["name"])
+            med.append(st["median"] * m.scale)
+            lo.append((st["median"] - st["q1"]) * m.scale)
+            hi.append((st["q3"] - st["median"]) * m.scale)
+            mn.append((st["median"] - st["min"]) * m.scale)
+            mx.append((st["max"] - st["median"]) * m.scale)
+        y = range(len(names))
+        ax.barh(y, med, color="#4c72b0")
+        ax.errorbar(med, y, xerr=[mn, mx], fmt="none", ecolor="#999999", elinewidth=1, capsize=3)
+        ax.errorbar(med, y, xerr=[lo, hi], fmt="none", ecolor="black", elinewidth=3)
+        ax.set_yticks(list(y), names)
+        ax.invert_yaxis()
+        ax.set_title(title)
+        ax.set_xlabel(f"{m.shown_unit or m.unit}")
+        if not names:
+            ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
+
     out = {}
+    for prog in present(doc, of_kind("flood")):
+        rates = [m for m in METRICS if m.applies(prog) and m.key.startswith("flood_rate_")]
+        fig, axes = plt.subplots(1, len(rates), figsize=(4.4 * len(rates), 4.2), squeeze=False)
+        for ax, m in zip(axes[0], rates):
+            bars(ax, m, prog, m.label.removeprefix("Read, "))
+        fig.suptitle("flood: records/s the reader took, median, IQR (black), min–max (grey)")
+        fig.tight_layout()
+        out[f"{prog}.png"] = save(fig)
     for m in (m for m in METRICS if m.plot):
         progs = [p for p in present(doc) if m.applies(p)]
+        if not progs:
+            continue
         fig, axes = plt.subplots(1, len(progs), figsize=(5.5 * len(progs), 4.2), squeeze=False)
         for ax, prog in zip(axes[0], progs):
-            names, med, lo, hi, mn, mx = [], [], [], [], [], []
-            for v in doc["variants"]:
-                st = (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(m.key)
-                if not st:
-                    continue
-                names.append(v["name"])
-                med.append(st["median"] * m.scale)
-                lo.append((st["median"] - st["q1"]) * m.scale)
-                hi.append((st["q3"] - st["median"]) * m.scale)
-                mn.append((st["median"] - st["min"]) * m.scale)
-                mx.append((st["max"] - st["median"]) * m.scale)
-            y = range(len(names))
-            ax.barh(y, med, color="#4c72b0")
-            ax.errorbar(med, y, xerr=[mn, mx], fmt="none", ecolor="#999999", elinewidth=1, capsize=3)
-            ax.errorbar(med, y, xerr=[lo, hi], fmt="none", ecolor="black", elinewidth=3)
-            ax.set_yticks(list(y), names)
-            ax.invert_yaxis()
-            ax.set_title(prog)
+            bars(ax, m, prog, prog)
             ax.set_xlabel(m.header)
-            if not names:
-                ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
         fig.suptitle(f"{m.header}: median, IQR (black), min–max (grey)")
         fig.tight_layout()
         out[m.plot] = save(fig)
@@ -816,7 +893,8 @@ def render_readme(doc: dict) -> str:
     pl = doc.get("placement") or {}
     status = [[_name(v), v["status"], v.get("reason") or ""] for v in doc["variants"]]
     headlines = "\n".join(f"### {prog}\n\n{headline_table(doc, prog)}" for prog in present(doc))
-    method = "\n".join(f"- **{x.header}**: {x.method}." for x in METRICS if x.method)
+    kinds = {SPECS[p].kind for p in present(doc)}
+    method = "\n".join(f"- **{x.header}**: {x.method}." for x in METRICS if x.method and kinds & set(x.kinds))
     migrated = (f"\n> This document was migrated from schema version {doc['migrated_from']}: figures that version "
                 "did not take are shown as not measured.\n" if doc.get("migrated_from") else "")
     return f"""# Results
@@ -905,9 +983,8 @@ def summary_text(doc: dict) -> str:
     if not fw:
         return "## In a minute\n\nNo framework variant was measured in this run.\n"
     for prog in present(doc):
-        for key in ("first_event_ms", "peak_rss_kib", "added_ns_per_op", "max_sustainable_rate", "kernel_ns_per_event",
-                    "testrun_ns"):
-            m = BY_KEY[key]
+        for m in HEADLINE:
+            key = m.key
             if not m.applies(prog):
                 continue
             summ = {v["name"]: ((v.get("runtime") or {}).get(prog) or {}).get("summary", {}) for v in fw}
@@ -921,9 +998,12 @@ def summary_text(doc: dict) -> str:
                 lo, hi = (min(stats[k]["median"] for k in bounds) * m.scale, max(stats[k]["median"] for k in bounds) * m.scale)
                 span = fmt(lo, m.digits) if lo == hi else f"{fmt(lo, m.digits)}–{fmt(hi, m.digits)}"
                 who = "every variant" if len(bounds) == len(stats) else ", ".join(bounds)
+                why = ("the producer never outran the reader, which lost nothing: the figure is the producer's pace"
+                       if m.kinds == ("flood",) else
+                       "the traced workload, slowed by the tracing, never outran the reader: the figure is the "
+                       "workload's ceiling, not the framework's")
                 lines.append(f"- {prog}, {m.label.lower()}: **not ranked** for {who}: ≥ {span} {unit}, a lower bound "
-                             "(the traced workload, slowed by the tracing, never outran the reader: the figure is the "
-                             "workload's ceiling, not the framework's).")
+                             f"({why}).")
                 stats = {k: st for k, st in stats.items() if k not in bounds}
                 if len(stats) < 2:
                     continue

@@ -112,6 +112,7 @@ class VariantResult:
     deviations: list[str] = field(default_factory=list)  # declared departures from docs/programs.md
     lacks: dict[str, str] = field(default_factory=dict)   # optional programs it does not have, and why
     test_run: dict[str, str] = field(default_factory=dict)  # program -> the framework's test-run API
+    reader: dict[str, str] = field(default_factory=dict)    # program -> the framework's ring reader (flood)
     build: dict = field(default_factory=dict)
     elf: dict = field(default_factory=dict)
     runtime: dict[str, ProgramRun] = field(default_factory=dict)

@@ -17,16 +17,16 @@ HERE = Path(__file__).parent
 
 
 def test_specs_cover_every_program():
-    assert PROGRAMS == ("hello", "opensnoop", "xdp")
+    assert PROGRAMS == ("hello", "opensnoop", "xdp", "flood")
     assert REQUIRED == ("hello", "opensnoop")
-    assert {s.kind for s in SPECS.values()} == {"trace", "testrun"}
+    assert {s.kind for s in SPECS.values()} == {"trace", "testrun", "flood"}
     assert all(s.workload in ("exec", "open") for s in SPECS.values() if s.kind == "trace")
 
 
 def test_optional_program_absent_is_lacking(tmp_path):
     v = load_variant(write(tmp_path, GOOD))
     assert "xdp" not in v.programs
-    assert v.lacks == {"xdp": "not written for this variant"}
+    assert v.lacks == {"xdp": "not written for this variant", "flood": "not written for this variant"}
 
 
 def test_optional_program_declared_with_its_api(tmp_path):
@@ -34,12 +34,12 @@ def test_optional_program_declared_with_its_api(tmp_path):
     v = load_variant(write(tmp_path, text))
     assert v.programs["xdp"].executable == Path("build/xdp")
     assert v.programs["xdp"].test_run == "Program.Run"
-    assert v.lacks == {}
+    assert v.lacks == {"flood": "not written for this variant"}
 
 
 def test_optional_program_unavailable_with_reason(tmp_path):
     v = load_variant(write(tmp_path, GOOD + "  xdp: {{unavailable: no test-run API}}\n"))
-    assert "xdp" not in v.programs and v.lacks == {"xdp": "no test-run API"}
+    assert "xdp" not in v.programs and v.lacks["xdp"] == "no test-run API"
 
 
 @pytest.mark.parametrize("entry,field", [
