@@ -164,3 +164,36 @@ int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header
 	fflush(stdout);
 	return 0;
 }
+
+const char *flood_usage =
+	"usage: flood [-h] [-f] [-d SECONDS]\n"
+	"Loads flood_small and flood_large (not attached) and reads the records they write when\n"
+	"test-run: SEQ, TS_NS, BYTES.\n"
+	"  -h          print this help and exit\n"
+	"  -f          print every record as a line (default: count them only)\n"
+	"  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM\n";
+
+/* The head of every flood record (bpf/flood.h, without its kernel types). */
+struct flood_head {
+	unsigned long long seq, ts_ns;
+};
+
+void flood_take(struct flood_tally *t, const void *data, size_t size)
+{
+	const struct flood_head *r = data;
+
+	if (size < sizeof(*r))
+		return;
+	if (r->seq > t->next_seq)
+		t->gaps += r->seq - t->next_seq;
+	t->next_seq = r->seq + 1;
+	t->records++;
+	t->bytes += size;
+	if (t->format)
+		printf("%llu\t%llu\t%zu\n", r->seq, r->ts_ns, size);
+}
+
+void flood_summary(const struct flood_tally *t, unsigned long long lost)
+{
+	fprintf(stderr, "records=%llu bytes=%llu lost=%llu\n", t->records, t->bytes, t->gaps + lost);
+}

@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 extern volatile sig_atomic_t exiting;
 
@@ -37,5 +38,17 @@ struct ring_buffer;
  * limit), flushing stdout after each batch. 0, or a negative errno already reported.
  */
 int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds);
+
+/*
+ * flood's reader side, shared with the floor's library-free reader: the usage text, and what is
+ * done with one record (count it, check its seq, print it with -f). The summary adds `lost`.
+ */
+extern const char *flood_usage;
+struct flood_tally {
+	bool format;
+	unsigned long long records, bytes, gaps, next_seq;
+};
+void flood_take(struct flood_tally *t, const void *data, size_t size);
+void flood_summary(const struct flood_tally *t, unsigned long long lost);
 
 #endif

@@ -14,30 +14,12 @@
 #include "common.h"
 
 static const char *prog = "flood";
-static const char *usage =
-	"usage: flood [-h] [-f] [-d SECONDS]\n"
-	"Loads flood_small and flood_large (not attached) and reads the records they write when\n"
-	"test-run: SEQ, TS_NS, BYTES.\n"
-	"  -h          print this help and exit\n"
-	"  -f          print every record as a line (default: count them only)\n"
-	"  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM\n";
-static bool format;
-static unsigned long long records, bytes, gaps, next_seq;
+static struct flood_tally tally;
 
 static int handle_record(void *ctx, void *data, size_t size)
 {
-	const struct flood_record *r = data;
-
 	(void)ctx;
-	if (size < sizeof(*r))
-		return 0;
-	if (r->seq > next_seq)
-		gaps += r->seq - next_seq;
-	next_seq = r->seq + 1;
-	records++;
-	bytes += size;
-	if (format)
-		printf("%llu\t%llu\t%zu\n", (unsigned long long)r->seq, (unsigned long long)r->ts_ns, size);
+	flood_take(&tally, data, size);
 	return 0;
 }
 
@@ -48,9 +30,9 @@ int main(int argc, char **argv)
 	double deadline = 0;
 	int opt, err;
 
-	while ((opt = next_option(prog, usage, argc, argv, "hfd:")) != -1) {
+	while ((opt = next_option(prog, flood_usage, argc, argv, "hfd:")) != -1) {
 		switch (opt) {
-		case 'f': format = true; break;
+		case 'f': tally.format = true; break;
 		case 'd': deadline = parse_seconds(prog, optarg); break;
 		}
 	}
@@ -75,8 +57,7 @@ int main(int argc, char **argv)
 	err = poll_until_done(rb, prog, "SEQ\tTS_NS\tBYTES", deadline);
 	if (err)
 		goto out;
-	fprintf(stderr, "records=%llu bytes=%llu lost=%llu\n", records, bytes,
-		gaps + (unsigned long long)skel->bss->lost);
+	flood_summary(&tally, skel->bss->lost);
 out:
 	ring_buffer__free(rb);
 	flood_bpf__destroy(skel);

@@ -19,15 +19,7 @@
 #include "common.h"
 
 static const char *prog = "flood";
-static const char *usage =
-	"usage: flood [-h] [-f] [-d SECONDS]\n"
-	"Loads flood_small and flood_large (not attached) and reads the records they write when\n"
-	"test-run: SEQ, TS_NS, BYTES.\n"
-	"  -h          print this help and exit\n"
-	"  -f          print every record as a line (default: count them only)\n"
-	"  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM\n";
-static bool format;
-static unsigned long long records, bytes, gaps, next_seq;
+static struct flood_tally tally;
 
 struct ring {
 	unsigned long *consumer;	/* ours to write */
@@ -35,19 +27,6 @@ struct ring {
 	const char *data;		/* mapped twice in a row: a record never wraps */
 	size_t mask;
 };
-
-static void handle_record(const struct flood_record *r, size_t size)
-{
-	if (size < sizeof(*r))
-		return;
-	if (r->seq > next_seq)
-		gaps += r->seq - next_seq;
-	next_seq = r->seq + 1;
-	records++;
-	bytes += size;
-	if (format)
-		printf("%llu\t%llu\t%zu\n", (unsigned long long)r->seq, (unsigned long long)r->ts_ns, size);
-}
 
 /* Everything committed so far; the number of records taken. */
 static long consume(struct ring *rb)
@@ -63,7 +42,7 @@ static long consume(struct ring *rb)
 			break;	/* reserved, not yet committed */
 		len &= ~BPF_RINGBUF_DISCARD_BIT;
 		if (!(*hdr & BPF_RINGBUF_DISCARD_BIT)) {
-			handle_record((const void *)((const char *)hdr + BPF_RINGBUF_HDR_SZ), len);
+			flood_take(&tally, (const char *)hdr + BPF_RINGBUF_HDR_SZ, len);
 			n++;
 		}
 		cons += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
@@ -82,9 +61,9 @@ int main(int argc, char **argv)
 	void *cons_map = MAP_FAILED, *prod_map = MAP_FAILED;
 	int opt, err, fd, ep = -1;
 
-	while ((opt = next_option(prog, usage, argc, argv, "hfd:")) != -1) {
+	while ((opt = next_option(prog, flood_usage, argc, argv, "hfd:")) != -1) {
 		switch (opt) {
-		case 'f': format = true; break;
+		case 'f': tally.format = true; break;
 		case 'd': deadline = parse_seconds(prog, optarg); break;
 		}
 	}
@@ -129,8 +108,7 @@ int main(int argc, char **argv)
 	}
 	consume(&rb);
 	fflush(stdout);
-	fprintf(stderr, "records=%llu bytes=%llu lost=%llu\n", records, bytes,
-		gaps + (unsigned long long)skel->bss->lost);
+	flood_summary(&tally, skel->bss->lost);
 out:
 	if (ep >= 0)
 		close(ep);
