@@ -9,7 +9,7 @@ use std::process;
 
 use libbpf_cargo::SkeletonBuilder;
 
-const PROGRAMS: [&str; 3] = ["hello", "opensnoop", "xdp"];
+const PROGRAMS: [&str; 4] = ["hello", "opensnoop", "xdp", "flood"];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));

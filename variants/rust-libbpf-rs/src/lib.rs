@@ -1,7 +1,7 @@
 //! What `hello` and `opensnoop` share: the command line, the stop conditions, libbpf's log,
 //! attaching, decoding and streaming the events, and the exit report. Each binary keeps its own
 //! skeleton and output format. `xdp` uses the command line, the stop conditions, libbpf's log
-//! and the load error.
+//! and the load error; `flood` those and the ring-buffer loop, with no links to detach.
 
 pub mod cli;
 
