@@ -10,6 +10,7 @@
 #define FLOOD_SMALL_BYTES 16		/* flood_small's record: seq and ts_ns, no payload */
 #define FLOOD_LARGE_BYTES 304		/* flood_large's: opensnoop's event size, sizeof(struct open_event) */
 #define FLOOD_RING_BYTES (1024 * 1024)
+#define FLOOD_QUARTER (FLOOD_RING_BYTES / 4)	/* the backlog at which the reader is woken */
 
 /* The head of every record; flood_large's carries FLOOD_LARGE_BYTES - 16 bytes of payload. */
 struct flood_record {

@@ -632,9 +632,9 @@ def flood_table(doc: dict) -> str:
                "this machine allows; *vs floor* is a variant's rate over the floor's, in the same rounds. "
                "A reader that lost nothing kept up with the producer: its rate is the producer's, marked ≥ "
                "(a lower bound of the reader's), and what tells such readers apart is *Reader CPU per "
-               "record*. The producer submits with wakeups batched (a wakeup once a quarter of the ring "
-               "waits, docs/programs.md): a wakeup per record would cost the producer ~10 µs each here and "
-               "measure the kernel, not the reader.\n")
+               "record*. The producer submits with wakeups batched (one wakeup as the backlog crosses a "
+               "quarter of the ring, docs/programs.md): a wakeup per record would cost the producer ~10 µs "
+               "each here and measure the kernel, not the reader.\n")
     if _busy_warning(doc):
         out.append(_busy_warning(doc))
     cases = [m.key.removeprefix("flood_rate_") for m in METRICS if m.key.startswith("flood_rate_")]

@@ -13,3 +13,6 @@ var OpensnoopObject []byte
 
 //go:embed build/xdp.bpf.o
 var XdpObject []byte
+
+//go:embed build/flood.bpf.o
+var FloodObject []byte

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"unsafe"
@@ -108,9 +107,14 @@ loop:
 	return events, w.Flush()
 }
 
-// Drops reads the u64 global `drops` of a loaded module: libbpfgo reads a global through the
-// map of its section, here .bss, at the offset the object's ELF symbol gives.
+// Drops reads the u64 global `drops` of a loaded module.
 func Drops(m *bpf.Module, object []byte) (uint64, error) {
+	return Global(m, object, "drops")
+}
+
+// Global reads the u64 global name of a loaded module, a variable of .bss: libbpfgo reads a
+// global through the map of its section at the offset the object's ELF symbol gives.
+func Global(m *bpf.Module, object []byte, name string) (uint64, error) {
 	f, err := elf.NewFile(bytes.NewReader(object))
 	if err != nil {
 		return 0, err
@@ -120,7 +124,7 @@ func Drops(m *bpf.Module, object []byte) (uint64, error) {
 		return 0, err
 	}
 	for _, sym := range syms {
-		if sym.Name != "drops" || sym.Size != 8 || int(sym.Section) >= len(f.Sections) ||
+		if sym.Name != name || sym.Size != 8 || int(sym.Section) >= len(f.Sections) ||
 			f.Sections[sym.Section].Name != ".bss" {
 			continue
 		}
@@ -138,5 +142,5 @@ func Drops(m *bpf.Module, object []byte) (uint64, error) {
 		}
 		return binary.NativeEndian.Uint64(value[sym.Value:]), nil
 	}
-	return 0, errors.New("no u64 drops in .bss")
+	return 0, fmt.Errorf("no u64 %s in .bss", name)
 }
