@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-"""What hello and opensnoop share: the command line of docs/programs.md, signals and -d, the
-BCC set-up with libbcc's messages kept off stderr, the ring-buffer loop with batched output,
+"""What hello, opensnoop and flood share: the command line of docs/programs.md, signals and -d,
+the BCC set-up with libbcc's messages kept off stderr, the ring-buffer loop with batched output,
 the summary line and the one-line errors.
 
 Nothing here imports bcc: the programs import it once their command line is parsed, so -h and
@@ -45,32 +45,64 @@ class Parser(argparse.ArgumentParser):
     converts the values (the type functions below) and writes the usage.
     """
 
-    def __init__(self, prog, description):
+    def __init__(self, prog, description, usage=None):
+        """usage: the exact text of c-libbpf's -h for this program (flood's is held to it byte
+        for byte). Given, the command line is c-libbpf's (getopt's) in what it says too: -h
+        prints that text as it is; the mistakes are worded as c-libbpf's (`invalid duration: 0`,
+        not argparse's `argument -d: invalid duration: 0`; `missing value for -d`, not
+        `argument -d: expected one argument`); a value is the next argument even when it
+        starts with '-' (`-d -f`: invalid duration: -f); and the arguments are taken in order,
+        so the first of -h and the mistakes is the one that counts (`-h -z` prints the usage,
+        `-d x -z` says invalid duration). hello and opensnoop pass none and keep argparse's
+        help and wording."""
         super().__init__(prog=prog, description=description, add_help=False, allow_abbrev=False)
+        self.usage_text = usage
         self.add_argument("-h", action="help", help="print this help and exit")
 
+    def format_help(self):
+        return self.usage_text if self.usage_text is not None else super().format_help()
+
     def error(self, message):
+        if self.usage_text is not None:
+            message = re.sub(r"^argument -\w: ", "", message)
         sys.stderr.write(f"{self.prog}: {message}\n")
         sys.exit(2)
 
     def parse_args(self, args=None, namespace=None):
         args = sys.argv[1:] if args is None else list(args)
         options = {s: a for a in self._actions for s in a.option_strings}
+        given = []  # what argparse is given: args, or with usage each option's value joined, -d=VALUE
+        exact = self.usage_text is not None
+
+        def refuse(message):
+            if exact:
+                # What comes before it first, as getopt would: -h, or a value refused.
+                super(Parser, self).parse_args(given)
+            self.error(message)
+
         i = 0
         while i < len(args):
             arg = args[i]
             action = options.get(arg)
             if action is not None:
                 # A value is the next argument, whatever it looks like; if there is none,
-                # argparse says so.
+                # argparse says so (or, with usage, this does, in c-libbpf's words).
+                if action.nargs == 0:
+                    given.append(arg)
+                elif not exact:
+                    given += args[i:i + 2]
+                elif i + 1 == len(args):
+                    refuse(f"missing value for {arg}")
+                else:
+                    given.append(f"{arg}={args[i + 1]}")
                 i += 1 if action.nargs == 0 else 2
             elif arg[:2] in options:
-                self.error(f"options and values are separate arguments: {arg}")
+                refuse(f"options and values are separate arguments: {arg}")
             elif arg.startswith("-") and arg not in ("-", "--"):
-                self.error(f"unknown option: {arg}")
+                refuse(f"unknown option: {arg}")
             else:
-                self.error(f"unexpected argument: {arg}")
-        return super().parse_args(args, namespace)
+                refuse(f"unexpected argument: {arg}")
+        return super().parse_args(given, namespace)
 
     def add_duration(self):
         self.add_argument("-d", metavar="SECONDS", type=seconds,
@@ -187,11 +219,10 @@ class Tool:
             self.out.clear()
         self.stdout.flush()
 
-    def run(self, b, header, duration):
-        """Prints the header (the ready signal: everything is attached), polls the ring
-        buffer until SIGINT, SIGTERM or `duration` seconds (None: no limit), writing each
-        batch's lines at once, then drains it, reads drops, frees the BPF module and prints
-        the summary."""
+    def read(self, b, header, duration):
+        """Prints the header (the ready signal: everything is loaded and attached), polls the
+        ring buffer until SIGINT, SIGTERM or `duration` seconds (None: no limit), writing each
+        batch's lines at once, then drains what the ring still holds."""
         self.stdout.write(header.encode() + b"\n")
         self._flush()
         deadline = time.monotonic() + duration if duration else None
@@ -200,6 +231,11 @@ class Tool:
             self._flush()
         b.ring_buffer_consume()
         self._flush()
+
+    def run(self, b, header, duration):
+        """hello's and opensnoop's run: reads (above), then reads drops, frees the BPF module
+        and prints the summary."""
+        self.read(b, header, duration)
         drops = b["drops"][0].value
         b.cleanup()  # detaches the tracepoints, closes programs and maps, frees the ring buffer
         sys.stderr.write(f"events={self.events} drops={drops}\n")
