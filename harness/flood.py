@@ -1,17 +1,19 @@
 """The runner of "flood" programs (harness/programs.py): what a framework's ring-buffer reader
 can take when the kernel, not a syscall workload, sets the pace.
 
-One measured run of a variant's flood is one start of the executable per case, pinned to the
-variant's CPU like every run. A case is a record size (flood_small's 16 bytes or flood_large's
-304) and a mode (silent: the reader counts records; formatted, `-f`: it prints each as a line to
-stdout, as a tool does). For each: once the header is out, the harness's producer
-(harness/produce.c, the same for every framework) runs the variant's loaded program by id with
-BPF_PROG_TEST_RUN and a large repeat on the workload CPU for SECONDS; each run writes
-FLOOD_BATCH records. Then the reader gets DRAIN_S to catch up, SIGINT, and its summary
-`records=N bytes=M lost=L` is read. Figures per case: records/s read (records over the
-producer's time), the reader's CPU ns per record (its threads' CPU time over the producer's
-window and the drain, over the records), records lost (the ring was full, or a gap in the
-sequence), and the producer's ns per record written. Nothing may stay loaded (the leak check)."""
+One measured run of a variant's flood is one start of the executable per mode (silent: the
+reader counts records; formatted, `-f`: it prints each as a line to stdout, as a tool does),
+pinned to the variant's CPU like every run. Once the header is out, the harness's producer
+(harness/produce.c, the same for every framework) runs each loaded program in turn by id
+(flood_small's 16-byte records, then flood_large's 304) with one BPF_PROG_TEST_RUN of a large
+repeat on the workload CPU; each run writes FLOOD_BATCH records, and the producer reads the
+ring's producer and consumer positions from outside. The reader gets DRAIN_S to catch up after
+each size; then SIGINT, and its summary `records=N bytes=M lost=L` must account for every
+record made, its losses must be the ring's refusals (no gap in the sequence), and with -f it
+must have printed a line per record. Figures per size and mode: records/s read (the consumer
+position over the producer's time), written (the producer position), the reader's CPU ns per
+record (its threads' CPU time over the producer's window, over the records it took), records
+the ring refused, and the producer's ns per record. Nothing may stay loaded (the leak check)."""
 from __future__ import annotations
 
 import os
@@ -31,10 +33,11 @@ from .run import READY_TIMEOUT_S, Child, _kernel_view, code_figures, leaked, scr
 
 SIZES = {"16": "flood_small", "304": "flood_large"}   # record bytes -> program name
 MODES = {"silent": (), "formatted": ("-f",)}
-SECONDS = 0.5       # the producer's time per case
+SECONDS = 0.1       # the producer's least time per case (one call of REPEAT runs takes longer)
 # Runs per BPF_PROG_TEST_RUN call (FLOOD_BATCH records each): each call costs ~17 ms of its
-# own here, so one call carries the whole case (65,536 runs: 0.4-0.7 s).
-REPEAT = 65_536
+# own here, so one call carries the whole case (32,768 runs: 0.2-0.4 s, 524,288 records,
+# 12 to 160 times what the ring holds).
+REPEAT = 32_768
 DRAIN_S = 0.2
 SUMMARY = re.compile(rb"records=(\d+) bytes=(\d+) lost=(\d+)")
 PRODUCED = re.compile(r"runs=(\d+) wall_ns=(\d+) kernel_ns=(\d+) produced=(\d+) consumed=(\d+)")
@@ -85,9 +88,11 @@ def produce(prog_id: int, seconds: float, repeat: int, cpu: int | None) -> Produ
     return Produced(runs, wall_ns / 1e9, kernel_ns / runs if runs else 0.0, produced, consumed)
 
 
-def _case(s: Sample, executable: Path, case: Case, placement: Placement, scratch: Path,
+def _mode(s: Sample, executable: Path, mode: str, placement: Placement, scratch: Path,
           ids: dict[str, set[int]]) -> None:
-    child = Child([str(executable), *MODES[case.mode]], stdout_path=scratch / case.key, cpu=placement.variant)
+    """One start of the reader in one mode; the producer runs each size in turn."""
+    child = Child([str(executable), *MODES[mode]], stdout_path=scratch / mode, cpu=placement.variant)
+    made = {}
     try:
         child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_TIMEOUT_S)
         if child.header_ns is None:
@@ -102,14 +107,27 @@ def _case(s: Sample, executable: Path, case: Case, placement: Placement, scratch
         s.programs = programs
         for kind, got in found.items():
             ids.setdefault(kind, set()).update(got)
-        prog_id = next((p["prog_id"] for p in programs if p.get("name") == SIZES[case.size]), None)
-        if prog_id is None:
-            s.error = f"no program {SIZES[case.size]} loaded by the variant"
-            return
-        cpu0 = kernel.task_cpu_ns(child.pid)
-        p = produce(prog_id, SECONDS, REPEAT, placement.workload)
-        cpu1 = kernel.task_cpu_ns(child.pid)
-        time.sleep(DRAIN_S)
+        for size, name in SIZES.items():
+            prog_id = next((p["prog_id"] for p in programs if p.get("name") == name), None)
+            if prog_id is None:
+                s.error = f"no program {name} loaded by the variant"
+                return
+            cpu0 = kernel.task_cpu_ns(child.pid)
+            p = produce(prog_id, SECONDS, REPEAT, placement.workload)
+            cpu1 = kernel.task_cpu_ns(child.pid)
+            time.sleep(DRAIN_S)   # the reader catches up before the next size
+            made[size] = p
+            key = Case(size, mode).key
+            # The reader's pace while the producer ran, from the ring's own consumer position;
+            # what the ring refused, from its producer position.
+            written = p.produced // stride(size)
+            taken = p.consumed // stride(size)
+            s.figures[f"flood_rate_{key}"] = taken / p.wall_s
+            s.figures[f"flood_written_{key}"] = written / p.wall_s
+            s.figures[f"flood_lost_{key}"] = p.runs * BATCH - written
+            s.figures[f"flood_producer_ns_{key}"] = p.kernel_ns / BATCH
+            if taken and cpu0 is not None and cpu1 is not None:
+                s.figures[f"flood_cpu_ns_{key}"] = (cpu1 - cpu0) / taken
     finally:
         hang = child.stop()
         s.hang = s.hang or hang
@@ -117,31 +135,28 @@ def _case(s: Sample, executable: Path, case: Case, placement: Placement, scratch
         s.error = "hang: still running after SIGINT, killed"
         return
     if child.status != 0:
-        s.error = f"{case.key}: exit status {child.status} after SIGINT: {child.error_line()}"
+        s.error = f"{mode}: exit status {child.status} after SIGINT: {child.error_line()}"
         return
     m = SUMMARY.search(child.stderr)
     if not m:
-        s.error = f"{case.key}: no records=N bytes=M lost=L summary: {child.error_line()}"
+        s.error = f"{mode}: no records=N bytes=M lost=L summary: {child.error_line()}"
         return
     records, _, lost = (int(x) for x in m.groups())
-    if records + lost != p.runs * BATCH:
-        s.error = f"{case.key}: read {records} and lost {lost} of the {p.runs * BATCH} records the producer made"
+    total = sum(p.runs * BATCH for p in made.values())
+    if records + lost != total:
+        s.error = f"{mode}: read {records} and lost {lost} of the {total} records the producer made"
         return
-    if case.mode == "formatted":
-        lines = sum(1 for _ in open(scratch / case.key, "rb")) - 1
+    refused = sum(s.figures[f"flood_lost_{Case(size, mode).key}"] for size in made)
+    if lost != refused:
+        s.error = f"{mode}: {lost - refused} records missing from the sequence (lost {lost}, the ring refused {refused})"
+        return
+    if mode == "formatted":
+        lines = sum(1 for _ in open(scratch / mode, "rb")) - 1
         if lines != records:
-            s.error = f"{case.key}: {lines} lines printed for {records} records"
+            s.error = f"{mode}: {lines} lines printed for {records} records"
             return
-    # The reader's pace while the producer ran, from the ring's own consumer position.
-    taken = p.consumed // stride(case.size)
-    s.figures[f"flood_rate_{case.key}"] = taken / p.wall_s
-    s.figures[f"flood_written_{case.key}"] = p.produced // stride(case.size) / p.wall_s
-    s.figures[f"flood_lost_{case.key}"] = lost
-    s.figures[f"flood_producer_ns_{case.key}"] = p.kernel_ns / BATCH
-    if taken and cpu0 is not None and cpu1 is not None:
-        s.figures[f"flood_cpu_ns_{case.key}"] = (cpu1 - cpu0) / taken
     usage = usage_figures(child)
-    s.figures["peak_rss_kib"] = max(s.figures.get("peak_rss_kib", 0), usage.get("peak_rss_kib", 0)) or None
+    s.figures["peak_rss_kib"] = max(s.figures.get("peak_rss_kib") or 0, usage.get("peak_rss_kib") or 0) or None
 
 
 def run_flood(executable: Path, placement: Placement, round_: int = 0) -> Sample:
@@ -149,8 +164,8 @@ def run_flood(executable: Path, placement: Placement, round_: int = 0) -> Sample
     scratch = Path(tempfile.mkdtemp(prefix="flood-", dir=scratch_root()))
     ids: dict[str, set[int]] = {}
     try:
-        for case in CASES:
-            _case(s, executable, case, placement, scratch, ids)
+        for mode in MODES:
+            _mode(s, executable, mode, placement, scratch, ids)
             if s.error:
                 break
     except (OSError, RuntimeError, subprocess.TimeoutExpired, helpers.HelperError) as e:
