@@ -7,7 +7,7 @@ use aya_build::{Package, Toolchain};
 /// into rustup under this name by tools/install-rustc-web.sh.
 const EBPF_TOOLCHAIN: &str = "rustc-web";
 const EBPF_PACKAGE: &str = "probes-ebpf";
-const EBPF_BINARIES: [&str; 3] = ["hello", "opensnoop", "xdp"];
+const EBPF_BINARIES: [&str; 4] = ["hello", "opensnoop", "xdp", "flood"];
 
 fn main() -> anyhow::Result<()> {
     let cargo_metadata::Metadata {

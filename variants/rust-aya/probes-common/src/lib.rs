@@ -1,6 +1,7 @@
 //! The event layouts of docs/programs.md, shared by the eBPF programs and userspace: field for
-//! field the structs of `bpf/events.h`, which the C-family variants use, and xdp's counter
-//! indexes and value, those of `bpf/xdp.h`. The checks at the end hold both sides to that layout.
+//! field the structs of `bpf/events.h`, which the C-family variants use, xdp's counter indexes
+//! and value, those of `bpf/xdp.h`, and flood's records, those of `bpf/flood.h`. The checks at
+//! the end hold both sides to that layout.
 #![no_std]
 
 use core::mem::{offset_of, size_of};
@@ -60,6 +61,33 @@ pub struct XdpCounter {
     pub bytes: u64,
 }
 
+// flood (`bpf/flood.h`): the records its two programs write when test-run.
+/// Records written by one run of a program.
+pub const FLOOD_BATCH: usize = 16;
+/// `flood_small`'s record: seq and ts_ns, no payload.
+pub const FLOOD_SMALL_BYTES: usize = 16;
+/// `flood_large`'s: opensnoop's event size, `size_of::<OpenEvent>()`.
+pub const FLOOD_LARGE_BYTES: usize = 304;
+/// `records`' size.
+pub const FLOOD_RING_BYTES: usize = 1024 * 1024;
+
+/// `struct flood_record`, the head of every record, and the whole of `flood_small`'s.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct FloodRecord {
+    /// 0, 1, 2... in the order written, over both programs.
+    pub seq: u64,
+    /// `bpf_ktime_get_ns()` when written.
+    pub ts_ns: u64,
+}
+
+/// `flood_large`'s record: the head, then a payload nobody writes (as in the C program).
+#[repr(C)]
+pub struct FloodLarge {
+    pub head: FloodRecord,
+    pub payload: [u8; FLOOD_LARGE_BYTES - FLOOD_SMALL_BYTES],
+}
+
 // SAFETY: repr(C) structs of integers and byte arrays: any bytes are a valid value.
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for HelloEvent {}
@@ -67,8 +95,10 @@ unsafe impl aya::Pod for HelloEvent {}
 unsafe impl aya::Pod for OpenEvent {}
 #[cfg(feature = "user")]
 unsafe impl aya::Pod for XdpCounter {}
+#[cfg(feature = "user")]
+unsafe impl aya::Pod for FloodRecord {}
 
-// The offsets and sizes of bpf/events.h and bpf/xdp.h, the same on x86_64 and BPF.
+// The offsets and sizes of bpf/events.h, bpf/xdp.h and bpf/flood.h, the same on x86_64 and BPF.
 const _: () = {
     assert!(offset_of!(HelloEvent, pid) == 0);
     assert!(offset_of!(HelloEvent, ppid) == 4);
@@ -90,4 +120,10 @@ const _: () = {
     assert!(offset_of!(XdpCounter, packets) == 0);
     assert!(offset_of!(XdpCounter, bytes) == 8);
     assert!(size_of::<XdpCounter>() == 16);
+
+    assert!(offset_of!(FloodRecord, seq) == 0);
+    assert!(offset_of!(FloodRecord, ts_ns) == 8);
+    assert!(size_of::<FloodRecord>() == FLOOD_SMALL_BYTES);
+    assert!(size_of::<FloodLarge>() == FLOOD_LARGE_BYTES);
+    assert!(FLOOD_LARGE_BYTES == size_of::<OpenEvent>());
 };

@@ -1,7 +1,8 @@
 //! The command line of `hello` and `opensnoop`, the one every variant accepts (docs/programs.md).
-//! rust-libbpf-rs and rust-aya carry this same part, parsed with lexopt. `xdp`'s command line
-//! (`parse_xdp`, at the end) is read by hand, argument by argument, to give the very messages of
-//! c-libbpf's xdp.c, which reads it with getopt(3).
+//! rust-libbpf-rs and rust-aya carry this same part, parsed with lexopt. `xdp`'s and `flood`'s
+//! command lines (`parse_xdp` and `parse_flood`, at the end) are read by hand, argument by
+//! argument, to give the very messages of c-libbpf's xdp.c and flood.c, which read them with
+//! getopt(3).
 //!
 //! Each option is an argument of its own and so is its value (`-d 1.5`, never `-d1.5` or
 //! `-xd 1`). A bad command line is one line on stderr, `PROGRAM: why`, and exit code 2, before
@@ -321,4 +322,95 @@ fn repeat_count(text: &OsStr) -> Result<u32, String> {
         return Err(invalid());
     }
     u32::try_from(repeat).map_err(|_| invalid())
+}
+
+// ------------------------------------------------------------------------------------------
+// flood: `flood [-h] [-f] [-d SECONDS]`, with c-libbpf's usage and messages.
+
+const FLOOD_USAGE: &str = "\
+usage: flood [-h] [-f] [-d SECONDS]
+Loads flood_small and flood_large (not attached) and reads the records they write when
+test-run: SEQ, TS_NS, BYTES.
+  -h          print this help and exit
+  -f          print every record as a line (default: count them only)
+  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM
+";
+
+/// What `flood`'s command line asks for.
+#[derive(Default)]
+pub struct FloodArgs {
+    /// `-f`: print every record as a line; without, only count them.
+    pub format: bool,
+    /// `None`: until SIGINT or SIGTERM.
+    pub duration: Option<Duration>,
+}
+
+/// Parses `flood`'s arguments. Exits with 0 after printing the usage for `-h`, with 2 after one
+/// line on stderr for a bad command line (quoting the argument byte for byte, as getopt's
+/// caller in c-libbpf does).
+pub fn parse_flood() -> FloodArgs {
+    let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    match parse_flood_from(&args) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{FLOOD_USAGE}");
+            process::exit(0);
+        }
+        Err(why) => {
+            let mut line = b"flood: ".to_vec();
+            line.extend_from_slice(&why);
+            line.push(b'\n');
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), &line);
+            process::exit(2);
+        }
+    }
+}
+
+/// getopt(3) with "+:hfd:", then the checks of c-libbpf's next_option(): no stray arguments,
+/// not even `--`, and no `-d1.5` nor `-fd 1`. `Ok(None)` when `-h` asks for the usage.
+fn parse_flood_from(args: &[OsString]) -> Result<Option<FloodArgs>, Vec<u8>> {
+    let quote = |what: &str, arg: &OsStr| [what.as_bytes(), arg.as_bytes()].concat();
+    let mut flood = FloodArgs::default();
+    let mut next = 0;
+    while let Some(arg) = args.get(next) {
+        let bytes = arg.as_bytes();
+        if bytes == b"--" || bytes.len() < 2 || bytes[0] != b'-' {
+            return Err(quote("unexpected argument: ", arg));
+        }
+        if !b"hfd".contains(&bytes[1]) {
+            return Err(quote("unknown option: ", arg));
+        }
+        if bytes == b"-d" && next + 1 == args.len() {
+            return Err(quote("missing value for ", arg));
+        }
+        if bytes.len() > 2 {
+            return Err(quote("options and values are separate arguments: ", arg));
+        }
+        match bytes[1] {
+            b'h' => return Ok(None),
+            b'f' => flood.format = true,
+            _ => {
+                // The next argument, whatever it looks like: `-d -1` is a bad duration.
+                next += 1;
+                flood.duration = flood_seconds(&args[next])
+                    .ok_or_else(|| quote("invalid duration: ", &args[next]))?;
+            }
+        }
+        next += 1;
+    }
+    Ok(Some(flood))
+}
+
+/// c-libbpf's `parse_seconds`: digits with at most one decimal point, above zero, as the
+/// deadline (`Some(None)`, no deadline, for a number too large for a `Duration`; a number too
+/// small for a nanosecond is a deadline already past, both valid there too).
+fn flood_seconds(text: &OsStr) -> Option<Option<Duration>> {
+    let text = text.to_str()?;
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(whole) || !digits(fraction) || text == "." || text.is_empty() {
+        return None;
+    }
+    let seconds: f64 = text.parse().ok()?;
+    (seconds > 0.0).then(|| Duration::try_from_secs_f64(seconds).ok())
 }
