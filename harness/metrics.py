@@ -123,7 +123,7 @@ def _flood_metrics() -> tuple[Metric, ...]:
                        method="records the producer got into the ring in that time (the ring's producer position): "
                               "above the read rate, the ring filled and the rest was lost"),
                 Metric(f"flood_cpu_ns_{case}", "ns", f"Reader CPU per record, {label}", "flood.md", digits=0,
-                       kinds=("flood",), method="the reader's threads' CPU time over the producer's window, over "
+                       kinds=("flood",), headline=(mode == "silent"), method="the reader's threads' CPU time over the producer's window, over "
                                                 "the records it took"),
                 Metric(f"flood_lost_{case}", "records", f"Lost, {label}", "flood.md", digits=0, kinds=("flood",),
                        method="reservations the full ring refused plus gaps in the sequence, from the summary"),

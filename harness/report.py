@@ -1002,7 +1002,7 @@ def summary_text(doc: dict) -> str:
                        if m.kinds == ("flood",) else
                        "the traced workload, slowed by the tracing, never outran the reader: the figure is the "
                        "workload's ceiling, not the framework's")
-                lines.append(f"- {prog}, {m.label.lower()}: **not ranked** for {who}: ≥ {span} {unit}, a lower bound "
+                lines.append(f"- {prog}, {m.label[:1].lower() + m.label[1:]}: **not ranked** for {who}: ≥ {span} {unit}, a lower bound "
                              f"({why}).")
                 stats = {k: st for k, st in stats.items() if k not in bounds}
                 if len(stats) < 2:
@@ -1013,11 +1013,12 @@ def summary_text(doc: dict) -> str:
             def val(k, m=m, stats=stats):
                 return fmt(stats[k]["median"] * m.scale, m.digits)
             if len(tied) == len(order):
-                lines.append(f"- {prog}, {m.label.lower()}: **no difference** beyond the spread "
+                lines.append(f"- {prog}, {m.label[:1].lower() + m.label[1:]}: **no difference** beyond the spread "
                              f"({val(order[0])}–{val(order[-1])} {unit}).")
             else:
                 rest = [k for k in order if k not in tied]
-                lines.append(f"- {prog}, {m.label.lower()}: best {', '.join(tied)} ({val(order[0])} {unit}); "
+                among = "of the others (limited by themselves), " if bounds else ""
+                lines.append(f"- {prog}, {m.label[:1].lower() + m.label[1:]}: {among}best {', '.join(tied)} ({val(order[0])} {unit}); "
                              f"{', '.join(f'{k} {val(k)}' for k in rest)}"
                              + (f" (×{max(worst['median'], best['median']) / min(worst['median'], best['median']):.1f} "
                                 f"between the best and the far end)." if best["median"] and worst["median"] else "."))
