@@ -5,10 +5,12 @@ import time
 
 import pytest
 
+from harness.programs import SPECS
+
 from .conftest import require, supports
 
 SUMMARY = re.compile(r"events=\d+ drops=\d+")
-HEADERS = {"hello": "PID\tPPID\tUID\tCOMM\tMESSAGE", "opensnoop": "PID\tCOMM\tFD\tERR\tPATH"}
+HEADERS = {p: SPECS[p].header for p in ("hello", "opensnoop")}
 # Without privileges and capabilities: whatever needs root fails with exit 1, so exit 0 or 2
 # here shows that -h and usage errors are settled before any BPF work.
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"]

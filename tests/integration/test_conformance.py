@@ -9,16 +9,15 @@ import time
 import pytest
 
 from harness import kernel
+from harness.programs import SPECS
 
 from .conftest import helper, require, supports
-
-HEADER_OPENSNOOP = "PID\tCOMM\tFD\tERR\tPATH"
 
 
 def test_header_is_printed_once_all_four_programs_are_loaded(variant, run):
     require(variant, "open")
     r = run(variant, "opensnoop")
-    assert r.child.header.decode() == HEADER_OPENSNOOP
+    assert r.child.header.decode() == SPECS["opensnoop"].header
     assert len(r.ids["prog"]) >= 4, f"only {len(r.ids['prog'])} BPF programs held when the header was printed"
     r.stop()
 

@@ -12,6 +12,7 @@ import pytest
 
 from harness import kernel
 from harness.env import tool_env, under_ci
+from harness.programs import SPECS
 from harness.run import Child, leaked
 from harness.testrun import PAYLOAD, Veth, VethError
 
@@ -28,7 +29,7 @@ COUNTERS = [
     "counter\tnon-ip\t1\t24\tok",
 ]
 PROTOS = ["tcp", "udp", "icmp", "icmpv6", "other", "non-ip"]
-HEADER = b"PROTO\tPACKETS\tBYTES"
+HEADER = SPECS["xdp"].header.encode()
 UDP_PACKETS = 20
 UDP_FRAME = 14 + 20 + 8 + len(PAYLOAD)
 TIMEOUT_S = 60 * TIME_SCALE
