@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from .metrics import AGREE_LIMIT, HEADLINE, agree, ratio
+from .metrics import AGREE_LIMIT, HEADLINE, agree, is_bound, ratio
 from .results import Results
+from .tables import figure
 
 
 def rows(a: Results, b: Results) -> list[dict]:
@@ -23,14 +24,13 @@ def rows(a: Results, b: Results) -> list[dict]:
                 if not sa and not sb:
                     continue
                 out.append({"variant": v["name"], "program": prog, "metric": m, "a": sa, "b": sb,
+                            "bound": (is_bound(m, run["summary"]), bool(other) and is_bound(m, other["summary"])),
                             "ratio": ratio(sa, sb), "agree": agree(sa, sb)})
     return out
 
 
-def _fmt(st: dict | None, m) -> str:
-    if not st:
-        return "not measured"
-    return f"{st['median'] * m.scale:,.{m.digits}f} (IQR {st['iqr'] * m.scale:,.{m.digits}f})"
+def _fmt(st: dict | None, m, bound: bool) -> str:
+    return figure(st, m.scale, m.digits, "iqr", bound) if st else "not measured"
 
 
 def compare(a: Results, b: Results, name_a: str = "A", name_b: str = "B") -> tuple[str, bool]:
@@ -45,7 +45,7 @@ def compare(a: Results, b: Results, name_a: str = "A", name_b: str = "B") -> tup
         else:
             verdict = "DIFFERS"
             all_agree = False
-        table.append([r["variant"], r["program"], m.header, _fmt(r["a"], m), _fmt(r["b"], m),
+        table.append([r["variant"], r["program"], m.header, _fmt(r["a"], m, r["bound"][0]), _fmt(r["b"], m, r["bound"][1]),
                       f"{r['ratio']:.2f}" if r["ratio"] is not None else "-", verdict])
     head = (f"A: {name_a} ({a.machine.get('hostname', '?')}, {a.machine.get('kernel', '?')}, {a.machine.get('date', '?')})\n"
             f"B: {name_b} ({b.machine.get('hostname', '?')}, {b.machine.get('kernel', '?')}, {b.machine.get('date', '?')})\n"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from .metrics import HEADLINE
+from .metrics import BY_KEY, HEADLINE, is_bound
 from .programs import PROGRAMS
 from .results import Results
+from .tables import figure
 
 
 def label(doc: dict) -> str:
@@ -31,11 +32,11 @@ def _cell(rt: dict | None, key: str, scale: float, digits: int) -> str:
         return "-"
     if rt.get("status") != "ok":
         return f"{rt.get('status')}"
-    st = (rt.get("summary") or {}).get(key)
+    summ = rt.get("summary") or {}
+    st = summ.get(key)
     if not st:
         return "not measured"
-    f = lambda x: f"{x * scale:,.{0 if abs(x * scale) >= 100 else digits}f}"  # noqa: E731
-    return f"{f(st['median'])} [{f(st['q1'])}–{f(st['q3'])}]" + (" ⚠" if st.get("unstable") else "")
+    return figure(st, scale, digits, "range", bound=is_bound(BY_KEY[key], summ))
 
 
 def merge(results: list[Results]) -> str:

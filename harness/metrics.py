@@ -135,6 +135,19 @@ def _flood_metrics() -> tuple[Metric, ...]:
 
 
 METRICS = METRICS + _flood_metrics()
+
+
+def is_bound(m: Metric, summ: dict) -> bool:
+    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked. A
+    flood reader that lost nothing kept up with the producer: its rate is the producer's."""
+    if not summ.get(m.key):
+        return False
+    if m.key.startswith("flood_rate_"):
+        lost = summ.get("flood_lost_" + m.key.removeprefix("flood_rate_"))
+        return bool(lost) and lost["median"] == 0
+    return m.key == "max_sustainable_rate" and summ.get("max_rate_bound") == "workload"
+
+
 BY_KEY = {m.key: m for m in METRICS}
 HEADLINE = tuple(m for m in METRICS if m.headline)
 PER_PROGRAM = ("ns_per_run", "run_cnt", "verified_insns", "jited_bytes", "xlated_bytes", "memlock")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .tables import markdown
+from .tables import figure, fmt, markdown
 
-from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree
+from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree, is_bound
 from .noise import BUSY_OTHER_PCT, BUSY_STEAL_PCT
 from .programs import PROGRAMS, SPECS, of_kind
 from .results import write_atomic
@@ -31,21 +31,9 @@ def _lacks(v: dict, prog: str) -> str | None:
     return f"no {prog}: {why}" if why else None
 
 
-def fmt(x: float | None, digits: int = 1) -> str:
-    if x is None:
-        return "-"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    return f"{x:,.{digits}f}"
-
-
 def cell(stat: dict | None, scale: float = 1.0, digits: int = 1, why: str = "not measured") -> str:
-    """median (IQR; min-max), with a warning mark when the spread is wide."""
-    if not stat:
-        return why
-    s = scale
-    text = f"{fmt(stat['median'] * s, digits)} (IQR {fmt(stat['iqr'] * s, digits)}; {fmt(stat['min'] * s, digits)}–{fmt(stat['max'] * s, digits)})"
-    return text + (" ⚠" if stat.get("unstable") else "")
+    """median (IQR; min–max), with a warning mark when the spread is wide."""
+    return figure(stat, scale, digits, "full") if stat else why
 
 
 def relative(values: dict[str, float | None], exclude: set[str] = frozenset(), better: str = "lower") -> dict[str, str]:
@@ -88,17 +76,6 @@ def _why_unmeasured(v: dict, m: Metric, runs_ok: bool) -> str:
     if m.key == "max_sustainable_rate":
         return "not measured: lost events even at the lowest rate"
     return "not measured"
-
-
-def is_bound(m: Metric, summ: dict) -> bool:
-    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked. A
-    flood reader that lost nothing kept up with the producer: its rate is the producer's."""
-    if not summ.get(m.key):
-        return False
-    if m.key.startswith("flood_rate_"):
-        lost = summ.get("flood_lost_" + m.key.removeprefix("flood_rate_"))
-        return bool(lost) and lost["median"] == 0
-    return m.key == "max_sustainable_rate" and summ.get("max_rate_bound") == "workload"
 
 
 def metric_cell(m: Metric, summ: dict, why: str) -> str:
@@ -795,10 +772,7 @@ def headline_table(doc: dict, prog: str) -> str:
             if not st:
                 cells.append("-" if not ok or (m.needs_events and not v.get("emits_events", True)) else "not measured")
                 continue
-            c = f"{fmt(st['median'] * m.scale, m.digits)} [{fmt(st['q1'] * m.scale, m.digits)}–{fmt(st['q3'] * m.scale, m.digits)}]"
-            if is_bound(m, summ):
-                c = "≥ " + c
-            cells.append(c + (" ⚠" if st.get("unstable") else ""))
+            cells.append(figure(st, m.scale, m.digits, "range", bound=is_bound(m, summ)))
         stripped = exe.get("stripped_bytes")
         rows.append([_name(v)] + cells + [fmt(stripped / 1024, 0) if stripped else "-",
                                           "ok" if ok else (rt or {}).get("status") or _lacks(v, prog) or v["status"]])

@@ -8,6 +8,29 @@ from tabulate import tabulate
 NOTE_AT = 60   # characters: a longer cell becomes a note
 
 
+def fmt(x: float | None, digits: int = 1) -> str:
+    """A figure: thousands separated, no decimals from 100 up."""
+    if x is None:
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:,.{digits}f}"
+
+
+def figure(st: dict, scale: float = 1.0, digits: int = 1, style: str = "full", bound: bool = False) -> str:
+    """One summarised figure (metrics.summarize), as every table shows it: the median, then its
+    spread, "full" as (IQR i; min–max), "range" as [q1–q3], "iqr" as (IQR i); ≥ before a lower
+    bound, ⚠ after a spread wider than 10% of the median."""
+    f = lambda x: fmt(x * scale, digits)  # noqa: E731
+    if style == "full":
+        spread = f" (IQR {f(st['iqr'])}; {f(st['min'])}–{f(st['max'])})"
+    elif style == "range":
+        spread = f" [{f(st['q1'])}–{f(st['q3'])}]"
+    else:
+        spread = f" (IQR {f(st['iqr'])})"
+    return ("≥ " if bound else "") + f(st["median"]) + spread + (" ⚠" if st.get("unstable") else "")
+
+
 def _head(text: str) -> str:
     """What stays in the cell: the words before the first colon ("cannot run here", "failed"),
     else the first three words."""
