@@ -29,7 +29,7 @@ from . import helpers, kernel
 from .env import tool_env
 from .noise import Placement
 from .results import Sample
-from .run import READY_TIMEOUT_S, Child, _kernel_view, code_figures, leaked, scratch_root, usage_figures
+from .run import Child, _kernel_view, await_header, code_figures, scratch_root, settle, usage_figures
 
 SIZES = {"16": "flood_small", "304": "flood_large"}   # record bytes -> program name
 MODES = {"silent": (), "formatted": ("-f",)}
@@ -94,11 +94,8 @@ def _mode(s: Sample, executable: Path, mode: str, placement: Placement, scratch:
     child = Child([str(executable), *MODES[mode]], stdout_path=scratch / mode, cpu=placement.variant)
     made = {}
     try:
-        child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_TIMEOUT_S)
-        if child.header_ns is None:
-            child.stop()
-            s.error = ("exited before ready: " + child.error_line()) if child.status is not None \
-                else f"no header within {READY_TIMEOUT_S:.0f} s"
+        s.error = await_header(child)
+        if s.error:
             return
         if "ready_ms" not in s.figures:
             s.figures["ready_ms"] = child.ready_ms
@@ -172,8 +169,4 @@ def run_flood(executable: Path, placement: Placement, round_: int = 0) -> Sample
         s.error = s.error or str(e)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    s.leaked = leaked(ids)
-    if not s.error and s.leaked:
-        s.error = "leak: still loaded after exit: " + ", ".join(s.leaked)
-    s.ok = s.error is None
-    return s
+    return settle(s, ids)

@@ -627,6 +627,26 @@ def _sweep(ctx: Ctx) -> None:
             good = mid
 
 
+def await_header(child: Child) -> str | None:
+    """Wait for the variant's ready line: None once it is out; else the child is stopped and
+    this says why not."""
+    child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_TIMEOUT_S)
+    if child.header_ns is not None:
+        return None
+    child.stop()
+    return ("exited before ready: " + child.error_line()) if child.status is not None \
+        else f"no header within {READY_TIMEOUT_S:.0f} s"
+
+
+def settle(s: Sample, ids: dict[str, set[int]]) -> Sample:
+    """The end of a run that holds BPF objects: none may outlive it, and ok is no error."""
+    s.leaked = leaked(ids)
+    if not s.error and s.leaked:
+        s.error = "leak: still loaded after exit: " + ", ".join(s.leaked)
+    s.ok = s.error is None
+    return s
+
+
 def run_once(executable: Path, program: str, plan: Plan, emits_events: bool = True, round_: int = 0,
              collectors: tuple[type[Collector], ...] = COLLECTORS) -> Sample:
     """One measured run of one program; see the module's docstring for the phases."""
@@ -645,11 +665,8 @@ def run_once(executable: Path, program: str, plan: Plan, emits_events: bool = Tr
     marker = None
     try:
         marker = _helper(stim.marker(plan.placement.workload))
-        child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_TIMEOUT_S)
-        if child.header_ns is None:
-            child.stop()
-            s.error = "exited before ready: " + child.error_line() if child.status is not None \
-                else f"no header within {READY_TIMEOUT_S:.0f} s"
+        s.error = await_header(child)
+        if s.error:
             return s
         for c in cols:
             c.on_ready(ctx)

@@ -29,7 +29,7 @@ from . import kernel, ledger
 from .env import tool_env
 from .noise import Placement
 from .results import Sample
-from .run import READY_TIMEOUT_S, Child, scratch_root, _kernel_view, code_figures, leaked, prog_stats, usage_figures
+from .run import Child, _kernel_view, await_header, code_figures, prog_stats, scratch_root, settle, usage_figures
 
 PACKETS = 200            # datagrams sent while attached
 SEND_GAP_S = 0.001
@@ -180,22 +180,15 @@ def run_testrun(executable: Path, veth: Veth, placement: Placement, repeat: int,
         s.error = s.error or str(e)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    s.leaked = leaked(ids)
-    if not s.error and s.leaked:
-        s.error = "leak: still loaded after exit: " + ", ".join(s.leaked)
-    s.ok = s.error is None
-    return s
+    return settle(s, ids)
 
 
 def _attached_run(s: Sample, executable: Path, veth: Veth, placement: Placement, scratch: Path,
                   ids: dict[str, set[int]]) -> None:
     child = Child([str(executable), "--attach", veth.host], stdout_path=scratch / "attach", cpu=placement.variant)
     try:
-        child.wait_for(lambda: child.header_ns is not None or child.exited(), READY_TIMEOUT_S)
-        if child.header_ns is None:
-            child.stop()
-            s.error = ("exited before ready: " + child.error_line()) if child.status is not None \
-                else f"no header within {READY_TIMEOUT_S:.0f} s"
+        s.error = await_header(child)
+        if s.error:
             return
         s.figures["ready_ms"] = child.ready_ms
         s.figures.update(code_figures(child.pid))
