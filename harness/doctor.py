@@ -26,11 +26,10 @@ def _effective_caps() -> int:
     return 0
 
 
-def _unrecorded_leftovers() -> list[str]:
+def _unrecorded_leftovers(held: set[str]) -> list[str]:
     """The harness's own names (network namespaces ebpf-fw-*, veths xbh*, SHM run folders) with
     no live harness process holding them: left by a run the ledger could not cover (killed in
     the instant between recording and making, or by a harness older than the ledger)."""
-    held = {c["target"] for c in ledger.held()}
     found = []
     netns = Path("/run/netns")
     for p in sorted(netns.glob("ebpf-fw-*")) if netns.is_dir() else []:
@@ -62,11 +61,12 @@ def report() -> tuple[list[tuple[str, str, bool]], bool]:
     btf = Path("/sys/kernel/btf/vmlinux")
     rows.append(("kernel BTF", f"{btf} ({btf.stat().st_size:,} bytes)" if btf.exists() else "absent: CO-RE cannot work", btf.exists()))
     stats = kernel.STATS_SYSCTL
+    held = ledger.held()   # the changes live harness runs hold
     if not stats.exists():
         rows.append(("bpf stats", "absent: no kernel run time per program", False))
     else:
         value = stats.read_text().strip()
-        holders = [c for c in ledger.held() if c["kind"] == "sysctl" and c["target"] == str(stats)]
+        holders = [c for c in held if c["kind"] == "sysctl" and c["target"] == str(stats)]
         if value == "0" or holders:
             rows.append(("bpf stats", f"kernel.bpf_stats_enabled={value}"
                          + (" (a benchmark running now set it)" if holders else " (the benchmark sets 1, then restores)"), True))
@@ -74,7 +74,7 @@ def report() -> tuple[list[tuple[str, str, bool]], bool]:
             rows.append(("bpf stats", f"kernel.bpf_stats_enabled={value}, and no harness run holds it: every BPF program "
                          "on the machine pays two clock reads per run, and the benchmark restores this value after it; "
                          "`sysctl kernel.bpf_stats_enabled=0` if nothing else of yours set it", False))
-    left = ledger.leftovers() + _unrecorded_leftovers()
+    left = ledger.leftovers() + _unrecorded_leftovers({c["target"] for c in held})
     rows.append(("leftovers", "none" if not left else "left by a killed run: " + ", ".join(left), not left))
     tracefs = toolchains.TRACEFS
     mounted = (tracefs / "events").is_dir()

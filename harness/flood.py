@@ -44,22 +44,9 @@ PRODUCED = re.compile(r"runs=(\d+) wall_ns=(\d+) kernel_ns=(\d+) produced=(\d+) 
 BATCH = 16          # FLOOD_BATCH of bpf/flood.h
 
 
-@dataclass(frozen=True)
-class Case:
-    size: str
-    mode: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.size}_{self.mode}"
-
-
-CASES = tuple(Case(size, mode) for mode in MODES for size in SIZES)
-
-
-def figure_keys() -> list[str]:
-    """Every figure a flood sample may hold (harness/metrics.py registers them)."""
-    return [f"flood_{what}_{c.key}" for c in CASES for what in ("rate", "written", "cpu_ns", "lost", "producer_ns")]
+def case_key(size: str, mode: str) -> str:
+    """The suffix of a case's figures in harness/metrics.py: flood_rate_16_silent..."""
+    return f"{size}_{mode}"
 
 
 @dataclass(frozen=True)
@@ -114,7 +101,7 @@ def _mode(s: Sample, executable: Path, mode: str, placement: Placement, scratch:
             cpu1 = kernel.task_cpu_ns(child.pid)
             time.sleep(DRAIN_S)   # the reader catches up before the next size
             made[size] = p
-            key = Case(size, mode).key
+            key = case_key(size, mode)
             # The reader's pace while the producer ran, from the ring's own consumer position;
             # what the ring refused, from its producer position.
             written = p.produced // stride(size)
@@ -143,7 +130,7 @@ def _mode(s: Sample, executable: Path, mode: str, placement: Placement, scratch:
     if records + lost != total:
         s.error = f"{mode}: read {records} and lost {lost} of the {total} records the producer made"
         return
-    refused = sum(s.figures[f"flood_lost_{Case(size, mode).key}"] for size in made)
+    refused = sum(s.figures[f"flood_lost_{case_key(size, mode)}"] for size in made)
     if lost != refused:
         s.error = f"{mode}: {lost - refused} records missing from the sequence (lost {lost}, the ring refused {refused})"
         return

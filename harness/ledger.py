@@ -125,33 +125,33 @@ def undo(change: dict) -> str:
     return f"unknown change {kind} {target}"
 
 
-def _orphans() -> list[tuple[Path, dict]]:
-    """The ledgers whose process is gone."""
-    out = []
+def _ledgers() -> list[tuple[Path, dict, bool]]:
+    """Every ledger file, its document (an empty one when unreadable) and whether its process
+    is alive (same pid and start time)."""
     try:
         files = sorted(LEDGER_DIR.glob("*.json"))
     except OSError:
-        return out
+        return []
+    out = []
     for path in files:
         doc = _read(path)
         if doc is None:
-            out.append((path, {"pid": path.stem, "changes": []}))
+            out.append((path, {"pid": path.stem, "changes": []}, False))
             continue
         pid = doc.get("pid")
-        alive = isinstance(pid, int) and _start_time(pid) is not None and _start_time(pid) == doc.get("start")
-        if not alive:
-            out.append((path, doc))
+        start = _start_time(pid) if isinstance(pid, int) else None
+        out.append((path, doc, start is not None and start == doc.get("start")))
     return out
+
+
+def _orphans() -> list[tuple[Path, dict]]:
+    """The ledgers whose process is gone."""
+    return [(path, doc) for path, doc, alive in _ledgers() if not alive]
 
 
 def held() -> list[dict]:
     """The changes that live harness processes hold (theirs to undo)."""
-    orphans = {p for p, _ in _orphans()}
-    out = []
-    for path in sorted(LEDGER_DIR.glob("*.json")) if LEDGER_DIR.is_dir() else []:
-        if path not in orphans and (doc := _read(path)):
-            out += doc["changes"]
-    return out
+    return [c for _, doc, alive in _ledgers() if alive for c in doc["changes"]]
 
 
 def leftovers() -> list[str]:

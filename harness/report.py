@@ -618,13 +618,10 @@ def flood_table(doc: dict) -> str:
     for prog in progs:
         for case in cases:
             ms = [BY_KEY[f"flood_{what}_{case}"] for what in ("rate", "written", "cpu_ns", "lost", "producer_ns")]
-            floor = next((((v.get("runtime") or {}).get(prog) or {}).get("summary", {}).get(ms[0].key)
-                          for v in doc["variants"] if v.get("role") == "reference"
-                          and (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(ms[0].key)), None)
-            floor_summ = next((((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}
-                               for v in doc["variants"] if v.get("role") == "reference"
-                               and (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get(ms[0].key)), {})
-            floor_bound = is_bound(ms[0], floor_summ)
+            floor_summ = next((summ for v in doc["variants"] if v.get("role") == "reference"
+                               and (summ := (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}))
+                               .get(ms[0].key)), {})
+            floor, floor_bound = floor_summ.get(ms[0].key), is_bound(ms[0], floor_summ)
             rows = []
             for v in doc["variants"]:
                 rt = (v.get("runtime") or {}).get(prog)
@@ -633,7 +630,7 @@ def flood_table(doc: dict) -> str:
                 ok, summ = rt["status"] == "ok", rt["summary"]
                 st = summ.get(ms[0].key)
                 # Two bounds (both kept up with the producer) have no ratio worth printing.
-                both_bound = is_bound(ms[0], summ) and floor is not None and floor_bound
+                both_bound = is_bound(ms[0], summ) and floor_bound
                 vs = "-" if both_bound or not (st and floor and floor["median"]) else f"{st['median'] / floor['median']:.2f}"
                 rows.append([_name(v)] + [metric_cell(m, summ, _why_unmeasured(v, m, ok)) for m in ms]
                             + [vs, "ok" if ok else f"{rt['status']}: {rt['reason']}"])

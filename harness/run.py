@@ -10,7 +10,6 @@ compiled workload runs, and only afterwards counts the tagged lines. The variant
 to a CPU of its own (see noise.Placement), the workload and the harness on another."""
 from __future__ import annotations
 
-import atexit
 import ctypes
 import math
 import os
@@ -44,11 +43,11 @@ SHM = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdi
 
 def scratch_root() -> Path:
     """This process's folder for its runs' files, in SHM: written down in the ledger before it
-    is made, removed at exit (atexit) or, after a SIGKILL, by the next harness command."""
+    is made, so removed at exit by the ledger's own atexit (ledger.undo_own) if not before, or,
+    after a SIGKILL, by the next harness command."""
     root = SHM / f"ebpf-fw-run-{os.getpid()}"
     if not root.is_dir():
-        if ledger.record("dir", str(root)):
-            atexit.register(release_scratch_root)
+        ledger.record("dir", str(root))
         root.mkdir(exist_ok=True)
     return root
 
