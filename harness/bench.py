@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import elf, kernel, noise, source, toolchains
-from .metrics import summarize
+from .metrics import DERIVED, Metric, summarize
 from .build import BuildResult, build_variant
 from .env import REPO, under_ci
 from .manifest import Variant, discover
@@ -148,15 +148,14 @@ def _status_from_runs(runtime: dict[str, ProgramRun]) -> tuple[str, str | None]:
     return ("failed", "; ".join(reasons)) if reasons else ("ok", None)
 
 
-def _paired(samples: list[Sample], per_round: dict[int, float], key: str, out_key: str, pct_key: str | None = None):
-    """Figures that subtract a same-round yardstick (the baseline, the floor)."""
+def _derive(samples: list[Sample], per_round: dict[int, float], m: Metric) -> None:
+    """A derived figure (metrics.Derived) of each sample: its source figure less the yardstick
+    of the same round, or that difference as a percentage of the yardstick."""
     for s in samples:
-        value, ref = s.figures.get(key), per_round.get(s.round)
-        if value is None or ref is None:
+        value, ref = s.figures.get(m.derived.source), per_round.get(s.round)
+        if value is None or ref is None or (m.derived.percent and not ref):
             continue
-        s.figures[out_key] = value - ref
-        if pct_key and ref:
-            s.figures[pct_key] = 100.0 * (value - ref) / ref
+        s.figures[m.key] = 100.0 * (value - ref) / ref if m.derived.percent else value - ref
 
 
 class UnknownVariant(ValueError):
@@ -245,13 +244,16 @@ def benchmark(cfg: Config, log=print) -> tuple[Results, bool]:
 
     floor = next((v.name for v in runnable if not v.emits_events), None)
     for pname in programs:
-        per_round = {b["round"]: b["ns_per_op"] for b in base[pname]}
-        floor_k = {s.round: s.figures.get("kernel_ns_per_event") for s in samples.get((floor, pname), []) if s.ok}
-        for v in runnable:
-            if pname in v.programs:
-                _paired(samples[(v.name, pname)], per_round, "workload_ns_per_op", "added_ns_per_op", "slowdown_pct")
-                if v.name != floor:
-                    _paired(samples[(v.name, pname)], floor_k, "kernel_ns_per_event", "kernel_ns_net")
+        for m in DERIVED:
+            if m.derived.yardstick == "baseline":
+                # The baseline's own figure is the workload's time per operation.
+                per_round = {b["round"]: b["ns_per_op"] for b in base[pname]}
+            else:
+                per_round = {s.round: s.figures.get(m.derived.source)
+                             for s in samples.get((floor, pname), []) if s.ok}
+            for v in runnable:
+                if pname in v.programs and not (m.derived.yardstick == "floor" and v.name == floor):
+                    _derive(samples[(v.name, pname)], per_round, m)
 
     for v in runnable:
         runtime = {}

@@ -35,12 +35,13 @@ SIZES = {"16": "flood_small", "304": "flood_large"}   # record bytes -> program 
 MODES = {"silent": (), "formatted": ("-f",)}
 SECONDS = 0.1       # the producer's least time per case (one call of REPEAT runs takes longer)
 # Runs per BPF_PROG_TEST_RUN call (FLOOD_BATCH records each): each call costs ~17 ms of its
-# own here, so one call carries the whole case (32,768 runs: 0.2-0.4 s, 524,288 records,
-# 12 to 160 times what the ring holds).
-REPEAT = 32_768
-DRAIN_S = 0.2
+# own here, so one call carries the whole case (16,384 runs: 0.1-0.2 s, 262,144 records, 6 to
+# 78 times what the ring holds). Smaller, and a fast reader's case is over before it is timed;
+# larger, and the flood's share of the benchmark outgrows its two minutes.
+REPEAT = 16_384
+DRAIN_S = 0.1       # enough for the slowest reader to empty a full ring (~1 MiB at ~1 M records/s)
 SUMMARY = re.compile(rb"records=(\d+) bytes=(\d+) lost=(\d+)")
-PRODUCED = re.compile(r"runs=(\d+) wall_ns=(\d+) kernel_ns=(\d+) produced=(\d+) consumed=(\d+)")
+PRODUCED = re.compile(r"runs=(\d+) wall_ns=(\d+) kernel_ns=(\d+) produced=(\d+) consumed=(-?\d+) unit=(bytes|records)")
 BATCH = 16          # FLOOD_BATCH of bpf/flood.h
 
 
@@ -54,8 +55,19 @@ class Produced:
     runs: int           # BPF_PROG_TEST_RUN runs, FLOOD_BATCH records each
     wall_s: float
     kernel_ns: float    # per run, the kernel's own account
-    produced: int       # bytes the ring's producer position moved while the producer ran
-    consumed: int       # bytes its consumer position moved: the reader's pace, seen from outside
+    produced: int       # what the ring's producer position moved while the producer ran (unit)
+    consumed: int       # what its consumer position moved: the reader's pace, seen from outside
+    unit: str           # "bytes" (a ring buffer), or "records" (a perf buffer: consumed unknown)
+
+    def written(self, size: str) -> int:
+        """Records the program got its buffer to take."""
+        return self.produced // stride(size) if self.unit == "bytes" else self.produced
+
+    def taken(self, size: str) -> int:
+        """Records the reader took while the producer ran. A perf buffer's reader position
+        cannot be read from outside: what the buffer took is what the reader made room for,
+        less at most one buffer's worth still waiting at the end (docs/results.md)."""
+        return self.consumed // stride(size) if self.unit == "bytes" else self.produced
 
 
 def stride(size: str) -> int:
@@ -71,8 +83,8 @@ def produce(prog_id: int, seconds: float, repeat: int, cpu: int | None) -> Produ
     m = PRODUCED.search(r.stdout)
     if r.returncode or not m:
         raise RuntimeError(f"producer: {(r.stderr.strip() or r.stdout.strip() or f'exit {r.returncode}')[:200]}")
-    runs, wall_ns, kernel_ns, produced, consumed = (int(x) for x in m.groups())
-    return Produced(runs, wall_ns / 1e9, kernel_ns / runs if runs else 0.0, produced, consumed)
+    runs, wall_ns, kernel_ns, produced, consumed = (int(x) for x in m.groups()[:5])
+    return Produced(runs, wall_ns / 1e9, kernel_ns / runs if runs else 0.0, produced, consumed, m.group(6))
 
 
 def _mode(s: Sample, executable: Path, mode: str, placement: Placement, scratch: Path,
@@ -104,8 +116,7 @@ def _mode(s: Sample, executable: Path, mode: str, placement: Placement, scratch:
             key = case_key(size, mode)
             # The reader's pace while the producer ran, from the ring's own consumer position;
             # what the ring refused, from its producer position.
-            written = p.produced // stride(size)
-            taken = p.consumed // stride(size)
+            written, taken = p.written(size), p.taken(size)
             s.figures[f"flood_rate_{key}"] = taken / p.wall_s
             s.figures[f"flood_written_{key}"] = written / p.wall_s
             s.figures[f"flood_lost_{key}"] = p.runs * BATCH - written

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import yaml
 
-from .programs import PROGRAMS, REQUIRED
+from .programs import BASE, PROGRAMS, REQUIRED, SPECS
 
 ROLES = ("framework", "reference")
 # Conformance features a reference variant may declare it cannot honour.
 FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec", "cli")
 # What a variant's source files are, for the source table (harness/source.py).
 SOURCE_CATEGORIES = ("userspace", "kernel", "build", "generated")
-SOURCE_GROUPS = ("shared", *PROGRAMS)
+SOURCE_GROUPS = ("shared", *BASE)  # a mode of a program has its program's files
 REPO_PREFIX = "{repo}/"  # a source glob relative to the repository root instead of the variant folder
 
 
@@ -33,6 +33,8 @@ class Program:
     bpf_objects: tuple[Path, ...]
     test_run: str | None = None  # testrun programs: the framework API that runs it (for the tables)
     reader: str | None = None    # flood programs: the framework API that reads the ring (for the tables)
+    wakeup: str | None = None    # batched modes: the calls its reader waits and takes with (for the tables)
+    args: tuple[str, ...] = ()   # a mode of another program: the arguments that choose it
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,19 @@ def load_variant(vdir: Path, known_toolchains: set[str] | None = None) -> Varian
             if not isinstance(why, str) or not why.strip():
                 raise ManifestError(path, prefix + "unavailable", "expected the reason, a non-empty string")
             lacks[pname] = " ".join(why.split())
+            continue
+        spec = SPECS[pname]
+        if spec.of:
+            # A mode of another program: its executable and objects, its own arguments.
+            if spec.of not in programs:
+                raise ManifestError(path, "programs." + pname, f"a mode of {spec.of}, which this variant does not have")
+            extra = sorted(set(p) - {"wakeup"})
+            if extra:
+                raise ManifestError(path, prefix + extra[0], f"not a field of a mode of {spec.of}: only wakeup")
+            api = _require(p, "wakeup", str, path, prefix)
+            base = programs[spec.of]
+            programs[pname] = Program(pname, base.executable, base.bpf_objects, wakeup=" ".join(api.split()),
+                                      args=spec.args)
             continue
         exe = _relative(path, prefix + "executable", _require(p, "executable", str, path, prefix))
         objs = tuple(

@@ -6,12 +6,21 @@ one entry here and one collector that measures it."""
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .programs import SPECS
 
 SPREAD_LIMIT = 0.10  # IQR wider than 10% of the median is flagged (pyperf warns at 10% too)
 AGREE_LIMIT = 0.10   # two medians agree when within 10% of each other
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A figure computed from another one and a yardstick measured in the same round."""
+    source: str             # the measured figure (a key of METRICS) it starts from
+    yardstick: str          # "baseline" (the workload with nothing attached) or "floor" (empty programs)
+    percent: bool = False   # the difference as a percentage of the yardstick, not in the source's unit
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,11 @@ class Metric:
     needs_events: bool = False  # not measurable for a variant that emits no events (the floor)
     method: str = ""
     kinds: tuple[str, ...] = ("trace",)  # the program kinds it is measured for (harness/programs.py)
+    derived: Derived | None = None  # computed by the benchmark after the rounds, not by a runner
+    unmeasured: str = ""    # why a run that succeeded can lack it, shown as "not measured: ..."
+    # Given the figures' summaries of one variant's program: whether this figure is a lower bound
+    # (shown ≥, never ranked), the workload rather than the variant having been the limit.
+    bound: Callable[[dict], bool] | None = None
 
     def applies(self, program: str) -> bool:
         """Whether this figure is taken for that program (by the program's kind)."""
@@ -67,10 +81,12 @@ METRICS: tuple[Metric, ...] = (
            method="wall time of the compiled workload divided by its operations (open+close, or a failing "
                   "execve), timed by the workload itself, unpaced, with the variant attached"),
     Metric("added_ns_per_op", "ns", "Added per operation", "overhead.md", digits=0, headline=True,
-           plot="overhead.png",
+           plot="overhead.png", derived=Derived("workload_ns_per_op", "baseline"),
+           unmeasured="no baseline in this run",
            method="the same workload's time per operation minus its time with nothing attached, "
                   "measured in the same round"),
-    Metric("slowdown_pct", "%", "Slowdown", "overhead.md",
+    Metric("slowdown_pct", "%", "Slowdown", "overhead.md", derived=Derived("workload_ns_per_op", "baseline", percent=True),
+           unmeasured="no baseline in this run",
            method="added time per operation over the time with nothing attached"),
     Metric("storm_rate", "events/s", "Unpaced workload rate", "throughput.md", better="higher", digits=0,
            method="operations per second the workload reached, unpaced, with the variant attached"),
@@ -81,9 +97,12 @@ METRICS: tuple[Metric, ...] = (
            method="CPU time of all the variant's threads (/proc/PID/task/*/schedstat) from the storm's start "
                   "until its last line was written, over the lines printed"),
     Metric("drops", "events", "Ring-buffer drops, whole run", "throughput.md", digits=0,
+           unmeasured="no summary line",
            method="the BPF-side counter of failed reservations from the variant's summary line"),
     Metric("max_sustainable_rate", "events/s", "Max sustainable rate", "throughput.md", better="higher",
            digits=0, headline=True, needs_events=True, plot="max_rate.png",
+           unmeasured="lost events even at the lowest rate",
+           bound=lambda summ: summ.get("max_rate_bound") == "workload",
            method="the highest paced rate delivered with no event lost in the sweep; when even the unpaced "
                   "workload lost nothing, the unpaced rate, marked ≥ (the workload, not the variant, was "
                   "the limit)"),
@@ -92,6 +111,7 @@ METRICS: tuple[Metric, ...] = (
            method="run_time_ns over run_cnt of the variant's programs (summed over the programs, divided by "
                   "the largest run_cnt) during the fixed-rate step of the sweep, from /proc/PID/fdinfo"),
     Metric("kernel_ns_net", "ns", "Kernel per event, floor subtracted", "kernel.md", digits=0,
+           derived=Derived("kernel_ns_per_event", "floor"), unmeasured="no floor in this run",
            method="the same minus the floor's figure of the same round (empty programs on the same "
                   "tracepoints)"),
     Metric("testrun_ns", "ns", "Test run per frame", "kernel.md", digits=1, headline=True, kinds=("testrun",),
@@ -105,6 +125,14 @@ METRICS: tuple[Metric, ...] = (
 )
 
 
+def _kept_up(case: str) -> Callable[[dict], bool]:
+    """A flood reader that lost nothing kept up with the producer: its rate is the producer's."""
+    def bound(summ: dict) -> bool:
+        lost = summ.get(f"flood_lost_{case}")
+        return bool(lost) and lost["median"] == 0
+    return bound
+
+
 def _flood_metrics() -> tuple[Metric, ...]:
     """The reader-capacity figures, one set per record size and mode (harness/flood.py)."""
     out = []
@@ -113,7 +141,7 @@ def _flood_metrics() -> tuple[Metric, ...]:
             case, label = f"{size}_{mode}", f"{size} B, {mode}"
             out += [
                 Metric(f"flood_rate_{case}", "records/s", f"Read, {label}", "flood.md", better="higher", digits=0,
-                       kinds=("flood",), headline=(mode == "silent"),
+                       kinds=("flood",), headline=(mode == "silent"), bound=_kept_up(case),
                        method="records the reader took while the harness's producer test-ran the program (the "
                               "ring's consumer position, read by the producer from outside, over its time); "
                               + ("the reader counts records" if mode == "silent" else
@@ -138,18 +166,13 @@ METRICS = METRICS + _flood_metrics()
 
 
 def is_bound(m: Metric, summ: dict) -> bool:
-    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked. A
-    flood reader that lost nothing kept up with the producer: its rate is the producer's."""
-    if not summ.get(m.key):
-        return False
-    if m.key.startswith("flood_rate_"):
-        lost = summ.get("flood_lost_" + m.key.removeprefix("flood_rate_"))
-        return bool(lost) and lost["median"] == 0
-    return m.key == "max_sustainable_rate" and summ.get("max_rate_bound") == "workload"
+    """A lower bound (shown ≥): the workload, not the variant, was the limit. Never ranked."""
+    return bool(summ.get(m.key)) and m.bound is not None and m.bound(summ)
 
 
 BY_KEY = {m.key: m for m in METRICS}
 HEADLINE = tuple(m for m in METRICS if m.headline)
+DERIVED = tuple(m for m in METRICS if m.derived)
 PER_PROGRAM = ("ns_per_run", "run_cnt", "verified_insns", "jited_bytes", "xlated_bytes", "memlock")
 
 

@@ -7,11 +7,14 @@
  *
  *   produce PROG_ID SECONDS REPEAT
  *
- * Prints one line: runs=R wall_ns=W kernel_ns=K produced=P consumed=C (K: the kernel's own run
- * time, the sum of duration x repeat over the calls; P and C: the bytes the ring's producer and
- * consumer positions moved while it ran, read from the ring's first two pages mapped read-only,
- * so the reader's pace is seen without asking the reader). Exit 1 with one line on stderr when
- * a call fails.
+ * Prints one line: runs=R wall_ns=W kernel_ns=K produced=P consumed=C unit=U (K: the kernel's own
+ * run time, the sum of duration x repeat over the calls). With a ring buffer (U: bytes), P and C
+ * are the bytes the ring's producer and consumer positions moved while it ran, read from the
+ * ring's first two pages mapped read-only, so the reader's pace is seen without asking the
+ * reader. A program that writes to a perf buffer instead (go-gobpf's, bpf/bcc/flood_perf.c) has
+ * no such positions to read: P is then the records it wrote (U: records), the move of next_seq
+ * in slot 0 of its array map flood_state, and C is -1, unknown. Exit 1 with one line on stderr
+ * when a call fails.
  */
 #include <errno.h>
 #include <linux/bpf.h>
@@ -36,14 +39,15 @@ static unsigned long long now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* The consumer and producer positions of the ring buffer the program uses, mapped read-only. */
-static volatile unsigned long *ring_positions(int prog_fd, long page)
+/*
+ * The program's map of the given type (and name, when one is given), or -1. With a ring buffer,
+ * its consumer and producer positions are mapped read-only into *ring.
+ */
+static int program_map(int prog_fd, unsigned int type, const char *name, struct bpf_map_info *map)
 {
 	struct bpf_prog_info info = {0};
-	struct bpf_map_info map = {0};
 	unsigned int ids[8];
 	union bpf_attr attr;
-	void *mem;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
@@ -53,7 +57,7 @@ static volatile unsigned long *ring_positions(int prog_fd, long page)
 	attr.info.info_len = sizeof(info);
 	attr.info.info = (unsigned long)&info;
 	if (bpf(BPF_OBJ_GET_INFO_BY_FD, &attr))
-		return NULL;
+		return -1;
 	for (unsigned int i = 0; i < info.nr_map_ids && i < 8; i++) {
 		memset(&attr, 0, sizeof(attr));
 		attr.map_id = ids[i];
@@ -61,17 +65,32 @@ static volatile unsigned long *ring_positions(int prog_fd, long page)
 		if (fd < 0)
 			continue;
 		memset(&attr, 0, sizeof(attr));
+		memset(map, 0, sizeof(*map));
 		attr.info.bpf_fd = fd;
-		attr.info.info_len = sizeof(map);
-		attr.info.info = (unsigned long)&map;
-		if (!bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) && map.type == BPF_MAP_TYPE_RINGBUF) {
-			mem = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
-			close(fd);
-			return mem == MAP_FAILED ? NULL : mem;
-		}
+		attr.info.info_len = sizeof(*map);
+		attr.info.info = (unsigned long)map;
+		if (!bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) && map->type == type &&
+		    (!name || !strncmp(map->name, name, sizeof(map->name))))
+			return fd;
 		close(fd);
 	}
-	return NULL;
+	return -1;
+}
+
+/* next_seq, the first u64 of slot 0 of flood_state (an array map), or -1ULL. */
+static unsigned long long next_seq(int state_fd, unsigned int value_size)
+{
+	unsigned long long value[64] = {0};	/* up to 512 bytes; flood_state's is 16 */
+	unsigned int key = 0;
+	union bpf_attr attr;
+
+	if (value_size > sizeof(value))
+		return -1ULL;
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = state_fd;
+	attr.key = (unsigned long)&key;
+	attr.value = (unsigned long)value;
+	return bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -1ULL : value[0];
 }
 
 int main(int argc, char **argv)
@@ -95,15 +114,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	long page = sysconf(_SC_PAGESIZE);
-	volatile unsigned long *pos = ring_positions(fd, page);
-	unsigned long cons0, prod0;
+	volatile unsigned long *pos = NULL;
+	unsigned long long cons0 = 0, prod0 = 0;
+	struct bpf_map_info map;
+	int ring = program_map(fd, BPF_MAP_TYPE_RINGBUF, NULL, &map), state = -1;
 
-	if (!pos) {
-		fprintf(stderr, "produce: program %s: no ring buffer to watch: %s\n", argv[1], strerror(errno));
+	if (ring >= 0) {
+		void *mem = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, ring, 0);
+
+		close(ring);
+		if (mem == MAP_FAILED) {
+			fprintf(stderr, "produce: program %s: ring buffer: mmap: %s\n", argv[1], strerror(errno));
+			return 1;
+		}
+		pos = mem;
+		cons0 = pos[0];
+		prod0 = pos[page / sizeof(long)];
+	} else if ((state = program_map(fd, BPF_MAP_TYPE_ARRAY, "flood_state", &map)) >= 0 &&
+		   (prod0 = next_seq(state, map.value_size)) != -1ULL) {
+		/* A perf buffer's: count the records written by the program's own sequence. */
+	} else {
+		fprintf(stderr, "produce: program %s: neither a ring buffer nor flood_state to watch\n", argv[1]);
 		return 1;
 	}
-	cons0 = pos[0];
-	prod0 = pos[page / sizeof(long)];
 	start = now_ns();
 	end = start + (unsigned long long)(seconds * 1e9);
 	do {
@@ -119,7 +152,13 @@ int main(int argc, char **argv)
 		runs += repeat;
 		kernel_ns += (unsigned long long)attr.test.duration * repeat;
 	} while (now_ns() < end);
-	printf("runs=%llu wall_ns=%llu kernel_ns=%llu produced=%lu consumed=%lu\n", runs, now_ns() - start,
-	       kernel_ns, pos[page / sizeof(long)] - prod0, pos[0] - cons0);
+	unsigned long long elapsed = now_ns() - start;
+
+	if (pos)
+		printf("runs=%llu wall_ns=%llu kernel_ns=%llu produced=%llu consumed=%llu unit=bytes\n", runs, elapsed,
+		       kernel_ns, pos[page / sizeof(long)] - prod0, pos[0] - cons0);
+	else
+		printf("runs=%llu wall_ns=%llu kernel_ns=%llu produced=%llu consumed=-1 unit=records\n", runs, elapsed,
+		       kernel_ns, next_seq(state, map.value_size) - prod0);
 	return 0;
 }

@@ -34,6 +34,10 @@ class ProgramSpec:
     # the integration tests that hold every variant's executable to docs/programs.md for it
     # (the kernel matrix runs these on every kernel)
     tests: str = "tests/integration/test_conformance.py"
+    # A mode of another program: the same executable, run with these arguments (a variant's
+    # variant.yaml says whether it has the mode; docs/programs.md, "Wakeups").
+    of: str | None = None
+    args: tuple[str, ...] = ()
 
 
 SPECS: dict[str, ProgramSpec] = {
@@ -41,9 +45,17 @@ SPECS: dict[str, ProgramSpec] = {
         ProgramSpec("hello", "trace", True, "PID\tPPID\tUID\tCOMM\tMESSAGE",
                     "one event per execve (tracepoint syscalls/sys_enter_execve)",
                     "a compiled helper doing failing execve()s under a unique comm", workload="exec"),
+        ProgramSpec("hello-batched", "trace", False, "PID\tPPID\tUID\tCOMM\tMESSAGE",
+                    "hello with batched wakeups (`-B`): woken once 64 KiB wait, read every 50 ms at the latest",
+                    "a compiled helper doing failing execve()s under a unique comm", workload="exec",
+                    of="hello", args=("-B",)),
         ProgramSpec("opensnoop", "trace", True, "PID\tCOMM\tFD\tERR\tPATH",
                     "one event per open()/openat() (enter and exit tracepoints)",
                     "a compiled helper opening and closing a unique path", workload="open"),
+        ProgramSpec("opensnoop-batched", "trace", False, "PID\tCOMM\tFD\tERR\tPATH",
+                    "opensnoop with batched wakeups (`-B`): woken once 64 KiB wait, read every 50 ms at the latest",
+                    "a compiled helper opening and closing a unique path", workload="open",
+                    of="opensnoop", args=("-B",)),
         ProgramSpec("xdp", "testrun", False, "PROTO\tPACKETS\tBYTES",
                     "packets and bytes per L4 protocol at XDP, always XDP_PASS",
                     "BPF_PROG_TEST_RUN on five built-in frames through the framework's API "
@@ -56,6 +68,8 @@ SPECS: dict[str, ProgramSpec] = {
     )
 }
 PROGRAMS: tuple[str, ...] = tuple(SPECS)
+# The programs with files of their own (a mode runs another program's executable).
+BASE: tuple[str, ...] = tuple(n for n, s in SPECS.items() if s.of is None)
 REQUIRED: tuple[str, ...] = tuple(n for n, s in SPECS.items() if s.required)
 
 

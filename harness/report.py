@@ -8,7 +8,7 @@ from .tables import figure, fmt, markdown
 
 from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree, is_bound
 from .noise import BUSY_OTHER_PCT, BUSY_STEAL_PCT
-from .programs import PROGRAMS, SPECS, of_kind
+from .programs import PROGRAMS, REQUIRED, SPECS, of_kind
 from .results import write_atomic
 
 TRACE = of_kind("trace")
@@ -17,7 +17,7 @@ TRACE = of_kind("trace")
 def present(doc: dict, programs: tuple[str, ...] = PROGRAMS) -> tuple[str, ...]:
     """The programs this document has anything of (a run or an inspected object): the tables
     show a section for these only, so that a document without xdp renders as before."""
-    return tuple(p for p in programs if p in TRACE or any(
+    return tuple(p for p in programs if p in REQUIRED or any(
         p in (v.get("runtime") or {}) or p in (v.get("elf") or {}) for v in doc["variants"]))
 
 
@@ -67,15 +67,9 @@ def _why_unmeasured(v: dict, m: Metric, runs_ok: bool) -> str:
         return "not measured"  # the Status column says why
     if not v.get("emits_events", True) and m.needs_events:
         return "not measured: no events by design"
-    if m.key == "drops":
-        return "not measured: no summary line"
-    if m.key == "kernel_ns_net":
-        return "not measured: no floor in this run"
-    if m.key in ("added_ns_per_op", "slowdown_pct"):
-        return "not measured: no baseline in this run"
-    if m.key == "max_sustainable_rate":
-        return "not measured: lost events even at the lowest rate"
-    return "not measured"
+    if m.derived and m.derived.yardstick == "floor" and not v.get("emits_events", True):
+        return "- (the floor itself)"
+    return f"not measured: {m.unmeasured}" if m.unmeasured else "not measured"
 
 
 def metric_cell(m: Metric, summ: dict, why: str) -> str:

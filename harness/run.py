@@ -654,7 +654,7 @@ def run_once(executable: Path, program: str, plan: Plan, emits_events: bool = Tr
     stim = stimulus(program, scratch)
     cols = [c() for c in collectors]
     try:
-        child = Child([str(executable)], watch=(stim.tag("mk"),), stdout_path=scratch / "stdout",
+        child = Child([str(executable), *SPECS[program].args], watch=(stim.tag("mk"),), stdout_path=scratch / "stdout",
                       cpu=plan.placement.variant)
     except (OSError, helpers.HelperError) as e:
         shutil.rmtree(scratch, ignore_errors=True)

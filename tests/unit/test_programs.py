@@ -17,8 +17,11 @@ HERE = Path(__file__).parent
 
 
 def test_specs_cover_every_program():
-    assert PROGRAMS == ("hello", "opensnoop", "xdp", "flood")
+    assert PROGRAMS == ("hello", "hello-batched", "opensnoop", "opensnoop-batched", "xdp", "flood")
     assert REQUIRED == ("hello", "opensnoop")
+    assert {n: (s.of, s.args) for n, s in SPECS.items() if s.of} == {
+        "hello-batched": ("hello", ("-B",)), "opensnoop-batched": ("opensnoop", ("-B",))}
+    assert all(SPECS[s.of].header == s.header and SPECS[s.of].workload == s.workload for s in SPECS.values() if s.of)
     assert {s.kind for s in SPECS.values()} == {"trace", "testrun", "flood"}
     assert all(s.workload in ("exec", "open") for s in SPECS.values() if s.kind == "trace")
 
@@ -26,7 +29,22 @@ def test_specs_cover_every_program():
 def test_optional_program_absent_is_lacking(tmp_path):
     v = load_variant(write(tmp_path, GOOD))
     assert "xdp" not in v.programs
-    assert v.lacks == {"xdp": "not written for this variant", "flood": "not written for this variant"}
+    assert v.lacks == {p: "not written for this variant" for p in ("hello-batched", "opensnoop-batched", "xdp", "flood")}
+
+
+def test_a_mode_is_its_programs_executable_with_its_arguments(tmp_path):
+    v = load_variant(write(tmp_path, GOOD + "  hello-batched: {{wakeup: ring_buffer__poll then ring_buffer__consume}}\n"))
+    mode, base = v.programs["hello-batched"], v.programs["hello"]
+    assert (mode.executable, mode.bpf_objects, mode.args) == (base.executable, base.bpf_objects, ("-B",))
+    assert mode.wakeup == "ring_buffer__poll then ring_buffer__consume" and "hello-batched" not in v.lacks
+
+
+@pytest.mark.parametrize("entry,field", [
+    ("  hello-batched: {{}}\n", "programs.hello-batched.wakeup"),
+    ("  hello-batched: {{wakeup: x, executable: build/other}}\n", "programs.hello-batched.executable"),
+])
+def test_a_mode_errors(tmp_path, entry, field):
+    assert error_of(tmp_path, GOOD + entry).field == field
 
 
 def test_optional_program_declared_with_its_api(tmp_path):
@@ -34,7 +52,7 @@ def test_optional_program_declared_with_its_api(tmp_path):
     v = load_variant(write(tmp_path, text))
     assert v.programs["xdp"].executable == Path("build/xdp")
     assert v.programs["xdp"].test_run == "Program.Run"
-    assert v.lacks == {"flood": "not written for this variant"}
+    assert v.lacks["flood"] == "not written for this variant" and "xdp" not in v.lacks
 
 
 def test_optional_program_unavailable_with_reason(tmp_path):

@@ -1,6 +1,6 @@
 //! Records where the shared BCC sources are: `$BPF_SRC` (default `../../bpf`), made absolute.
 //! The binaries embed `bcc/<prog>.c` with `include_str!` and hand libbcc `-I$BPF_SRC` at run
-//! time for `events.h`; libbcc compiles the C when the tool starts.
+//! time for `events.h` and `flood.h`; libbcc compiles the C when the tool starts.
 
 use std::env;
 use std::path::PathBuf;

@@ -13,7 +13,7 @@ libclang=${LIBCLANG_PATH:-/usr/lib/llvm-14/lib}
 scratch=$(mktemp -d /tmp/rust-bcc-abi.XXXXXX)
 trap 'rm -rf "$scratch"' EXIT
 
-exes=("$here/target/release/hello" "$here/target/release/opensnoop")
+exes=("$here/target/release/hello" "$here/target/release/opensnoop" "$here/target/release/flood")
 for exe in "${exes[@]}"; do
   [ -x "$exe" ] || { echo "check-abi: $exe missing: cargo build --release --locked first" >&2; exit 1; }
 done

@@ -1,12 +1,13 @@
 //! The command line of `hello` and `opensnoop`, the one every variant accepts (docs/programs.md).
-//! rust-libbpf-rs and rust-aya carry this same file, parsed with lexopt.
+//! rust-libbpf-rs and rust-aya carry this same file, parsed with lexopt; `flood`'s, at the end,
+//! is rust-libbpf-rs's flood part.
 //!
 //! Each option is an argument of its own and so is its value (`-d 1.5`, never `-d1.5` or
 //! `-xd 1`). A bad command line is one line on stderr, `PROGRAM: why`, and exit code 2, before
 //! anything is loaded; `-h` prints the usage on stdout and exits 0.
 
 use std::ffi::{OsStr, OsString};
-use std::os::unix::ffi::OsStringExt as _;
+use std::os::unix::ffi::{OsStrExt as _, OsStringExt as _};
 use std::process;
 use std::time::Duration;
 
@@ -178,4 +179,111 @@ fn name(text: OsString) -> Result<Vec<u8>, String> {
         return Err("invalid NAME: it must not be empty".to_owned());
     }
     Ok(text.into_vec())
+}
+
+// The end of the part every Rust variant shares (tests/unit/test_copies.py holds it equal).
+
+// ----------------------------------------------------------------------------------------------
+// flood: `flood [-h] [-f] [-d SECONDS]`, with the messages of c-libbpf's flood (its getopt
+// rules: docs/programs.md, "flood").
+
+const FLOOD_USAGE: &str = "usage: flood [-h] [-f] [-d SECONDS]
+Loads flood_small and flood_large (not attached) and reads the records they write when
+test-run: SEQ, TS_NS, BYTES.
+  -h          print this help and exit
+  -f          print every record as a line (default: count them only)
+  -d SECONDS  stop after SECONDS (decimals allowed); default: until SIGINT or SIGTERM
+";
+
+/// What `flood`'s command line asks for.
+#[derive(Default)]
+pub struct FloodArgs {
+    /// `-f`: print every record; without, only count them.
+    pub format: bool,
+    /// `None`: until SIGINT or SIGTERM.
+    pub duration: Option<Duration>,
+}
+
+/// Parses the process's arguments for `flood`. Exits with 0 after printing the usage for `-h`,
+/// with 2 after one line on stderr for a bad command line, quoting the argument as given.
+pub fn parse_flood() -> FloodArgs {
+    match parse_flood_from(std::env::args_os().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            print!("{FLOOD_USAGE}");
+            process::exit(0);
+        }
+        Err(why) => {
+            let mut line = b"flood: ".to_vec();
+            line.extend_from_slice(why.as_bytes());
+            line.push(b'\n');
+            let _ = std::io::Write::write_all(&mut std::io::stderr(), &line);
+            process::exit(2);
+        }
+    }
+}
+
+/// `what` followed by the argument, as the error line shows it.
+fn quoting(what: &str, arg: &OsStr) -> OsString {
+    let mut why = OsString::from(what);
+    why.push(arg);
+    why
+}
+
+/// `Ok(None)` when `-h` asks for the usage.
+fn parse_flood_from(args: impl Iterator<Item = OsString>) -> Result<Option<FloodArgs>, OsString> {
+    let mut flood = FloodArgs::default();
+    let mut parser = Parser::from_args(args);
+    loop {
+        // The whole argument, for the messages: lexopt hands out `-zh` one letter at a time.
+        let raw = parser
+            .try_raw_args()
+            .and_then(|raw| raw.peek().map(OsStr::to_owned));
+        // lexopt takes `--` as the end of the options; the contract has no such thing.
+        if raw.as_deref() == Some(OsStr::new("--")) {
+            return Err(OsString::from("unexpected argument: --"));
+        }
+        let arg = match parser.next() {
+            Ok(None) => return Ok(Some(flood)),
+            Ok(Some(arg)) => arg,
+            Err(err) => return Err(OsString::from(err.to_string())),
+        };
+        let raw = raw.unwrap_or_default();
+        let letter = match arg {
+            Arg::Short(letter) if "hfd".contains(letter) => letter,
+            Arg::Short(_) | Arg::Long(_) => return Err(quoting("unknown option: ", &raw)),
+            Arg::Value(value) => return Err(quoting("unexpected argument: ", &value)),
+        };
+        // lexopt would take `-fd` as two options and `-d1` as an option and its value.
+        if raw.as_bytes() != [b'-', letter as u8] {
+            return Err(quoting("options and values are separate arguments: ", &raw));
+        }
+        match letter {
+            'h' => return Ok(None),
+            'f' => flood.format = true,
+            'd' => {
+                // The next argument, whatever it looks like: `-d -1` is a bad duration.
+                let text = parser
+                    .value()
+                    .map_err(|_| OsString::from("missing value for -d"))?;
+                flood.duration = flood_seconds(&text)?;
+            }
+            _ => unreachable!("every letter of \"hfd\" has an arm"),
+        }
+    }
+}
+
+/// c-libbpf's `parse_seconds`: digits with at most one decimal point, above zero. A number of
+/// seconds too small for a nanosecond is a deadline already past, one too large for a
+/// `Duration` no deadline at all: both are valid, as they are there.
+fn flood_seconds(text: &OsStr) -> Result<Option<Duration>, OsString> {
+    let invalid = || quoting("invalid duration: ", text);
+    let text_str = text.to_str().ok_or_else(invalid)?;
+    let decimal = text_str.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && text_str.matches('.').count() <= 1;
+    let seconds: f64 = match text_str.parse() {
+        Ok(seconds) if decimal && seconds > 0.0 => seconds,
+        _ => return Err(invalid()),
+    };
+    Ok(Duration::try_from_secs_f64(seconds).ok())
 }

@@ -1,6 +1,7 @@
-//! What `hello` and `opensnoop` share: the command line, the stop conditions, compiling and
-//! attaching through libbcc (with its messages kept off stderr), streaming the ring buffer, the
-//! drops counter and the exit report. Each binary keeps its own C source, event type and output.
+//! What the tools share: the command line, the stop conditions, compiling and loading through
+//! libbcc (with its messages kept off stderr), the ring-buffer loop, and for `hello` and
+//! `opensnoop` attaching, the drops counter and the exit report. Each binary keeps its own C
+//! source, event type and output; `flood` its loaded, unattached programs and its own tally.
 
 pub mod cli;
 
@@ -12,6 +13,7 @@ use std::os::fd::{AsRawFd as _, FromRawFd as _, OwnedFd};
 use std::process::ExitCode;
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -33,6 +35,11 @@ const STDOUT_BUFFER: usize = 64 * 1024;
 /// The name of the ring buffer and of the drops counter in `bpf/bcc/*.c`.
 const EVENTS: &str = "events";
 const DROPS: &str = "drops";
+
+/// `BPF_PROG_TYPE_XDP` of the kernel's `enum bpf_prog_type` (`linux/bpf.h`), for `BPF::load`:
+/// the crate's own `BpfProgType` has only kprobe, tracepoint and perf-event, and it does not
+/// re-export bcc-sys's constants.
+pub const BPF_PROG_TYPE_XDP: u32 = 6;
 
 pub type Out = BufWriter<Stdout>;
 
@@ -63,6 +70,12 @@ impl Stop {
     fn start(&mut self) {
         // A deadline past what Instant can hold is no deadline at all.
         self.deadline = self.duration.and_then(|d| Instant::now().checked_add(d));
+    }
+
+    /// The flag SIGINT and SIGTERM set, for a ring-buffer callback to end the loop with (after
+    /// the poll it runs in, then the drain).
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.signalled)
     }
 
     fn signalled(&self) -> bool {
@@ -98,13 +111,19 @@ pub fn load<F>(source: &str, defines: &[String], probes: &[Probe], print: F) -> 
 where
     F: FnMut(&mut Out, &[u8]) -> io::Result<()> + Send + 'static,
 {
+    quietly(|| load_inner(source, defines, probes, print))
+}
+
+/// Runs `set_up` with libbcc's diagnostics kept off stderr (unless `BCC_VERBOSE` is set); if it
+/// fails, the line of theirs that names the cause is added to the error.
+fn quietly<T>(set_up: impl FnOnce() -> Result<T>) -> Result<T> {
     let quiet = env::var_os("BCC_VERBOSE").is_none();
     let capture = if quiet {
         Some(StderrCapture::start()?)
     } else {
         None
     };
-    let result = load_inner(source, defines, probes, print);
+    let result = set_up();
     let said = capture.map(StderrCapture::finish).unwrap_or_default();
     match (result, said) {
         (Err(err), Some(said)) => Err(anyhow::anyhow!("{err:#} (libbcc: {said})")),
@@ -112,17 +131,23 @@ where
     }
 }
 
+/// The C compiled by libbcc into a module: its maps created, no program loaded yet.
+fn compile(source: &str, defines: &[String]) -> Result<BPF> {
+    // -I for events.h and flood.h; -w, as for every BCC variant: the kernel headers are noisy
+    // under clang.
+    let mut cflags = vec![format!("-I{BPF_SRC}"), "-w".to_owned()];
+    cflags.extend(defines.iter().cloned());
+    BPFBuilder::new(source)
+        .and_then(|builder| builder.cflags(&cflags))
+        .and_then(BPFBuilder::build)
+        .context("compiling the BPF C with libbcc")
+}
+
 fn load_inner<F>(source: &str, defines: &[String], probes: &[Probe], print: F) -> Result<Bpf>
 where
     F: FnMut(&mut Out, &[u8]) -> io::Result<()> + Send + 'static,
 {
-    // -I for events.h; -w, as for every BCC variant: the kernel headers are noisy under clang.
-    let mut cflags = vec![format!("-I{BPF_SRC}"), "-w".to_owned()];
-    cflags.extend(defines.iter().cloned());
-    let mut module = BPFBuilder::new(source)
-        .and_then(|builder| builder.cflags(&cflags))
-        .and_then(BPFBuilder::build)
-        .context("compiling the BPF C with libbcc")?;
+    let mut module = compile(source, defines)?;
     for probe in probes {
         Tracepoint::new()
             .handler(probe.handler)
@@ -198,16 +223,7 @@ impl Bpf {
             writeln!(sink.out, "{header}").context("writing to stdout")?;
         }
         self.flush()?;
-        stop.start();
-        while let Some(wait) = stop.next_wait() {
-            // The crate drops ring_buffer__poll's result: a signal's EINTR ends the wait early
-            // and the loop sees the flag.
-            ringbuf.poll(i32::try_from(wait.as_millis()).unwrap_or(i32::MAX));
-            self.flush()?;
-        }
-        // Events submitted before the stop are still waiting.
-        ringbuf.consume();
-        self.flush()?;
+        poll_until_stopped(&mut ringbuf, stop, || self.flush())?;
         drop(ringbuf);
         let drops = self.drops()?;
         let events = lock(&self.sink).count;
@@ -238,6 +254,136 @@ impl Bpf {
     }
 }
 
+/// Polls `ringbuf` until `stop`, calling `after_poll` after every poll (an error from it ends
+/// the loop), then drains what was already submitted and calls it once more. `-d` counts from
+/// here: the caller has just printed its header.
+fn poll_until_stopped(
+    ringbuf: &mut RingBuf,
+    stop: &mut Stop,
+    mut after_poll: impl FnMut() -> Result<()>,
+) -> Result<()> {
+    stop.start();
+    while let Some(wait) = stop.next_wait() {
+        // The crate drops ring_buffer__poll's result: a signal's EINTR ends the wait early
+        // and the loop sees the flag.
+        ringbuf.poll(i32::try_from(wait.as_millis()).unwrap_or(i32::MAX));
+        after_poll()?;
+    }
+    // Records submitted before the stop are still waiting, some of them never signalled.
+    ringbuf.consume();
+    after_poll()
+}
+
+/// A compiled module whose programs are loaded but attached to nothing (`flood`'s: the harness
+/// test-runs them by id). Dropping it closes the programs, then destroys the module.
+pub struct Loaded {
+    // Held, never read: their fds keep the programs loaded. Declared before `module`: closed
+    // first.
+    _programs: Vec<File>,
+    pub module: BPF,
+}
+
+/// The C source compiled and each of `programs` loaded as `prog_type`, with libbcc's messages
+/// kept off stderr as in `load`. `BPF::load` reaches libbcc's `bcc_prog_load`, whose
+/// declaration bcc-sys 0.23 shares with libbcc 0.26; `BPF::load_func` would reach
+/// `bcc_func_load`, which gained a parameter (README.md, "The bcc-sys ABI").
+pub fn load_unattached(source: &str, programs: &[&str], prog_type: u32) -> Result<Loaded> {
+    quietly(|| {
+        let mut module = compile(source, &[])?;
+        let programs = programs
+            .iter()
+            .map(|&name| {
+                module
+                    .load(name, prog_type, 0, 0)
+                    .with_context(|| format!("loading {name}"))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Loaded {
+            _programs: programs,
+            module,
+        })
+    })
+}
+
+/// A ring buffer opened with a callback that owns `S`, its whole state: the crate's callbacks
+/// are `'static + Send` boxes, and owning the state spares them a lock per record. `S` comes
+/// back when the ring buffer is freed, at the end of `read`.
+pub struct Ring<S> {
+    ringbuf: RingBuf,
+    back: Receiver<S>,
+}
+
+/// What the callback owns: the state, and where to send it when the callback is dropped.
+struct HandBack<S> {
+    state: Option<S>,
+    to: Sender<S>,
+}
+
+impl<S> Drop for HandBack<S> {
+    fn drop(&mut self) {
+        if let Some(state) = self.state.take() {
+            // The receiver is gone only if `read` never ran; the state then goes with it.
+            let _ = self.to.send(state);
+        }
+    }
+}
+
+impl<S: Send + 'static> Ring<S> {
+    /// Opens the ring buffer `name` of `module`, `take` being called with `state` and every
+    /// record. The ring buffer's table points into the module: drop this first.
+    pub fn open(
+        module: &BPF,
+        name: &str,
+        state: S,
+        mut take: impl FnMut(&mut S, &[u8]) + Send + 'static,
+    ) -> Result<Self> {
+        let (to, back) = mpsc::channel();
+        let mut owned = HandBack {
+            state: Some(state),
+            to,
+        };
+        let callback = RingCallback::new(Box::new(move |record: &[u8]| {
+            if let Some(state) = owned.state.as_mut() {
+                take(state, record);
+            }
+        }));
+        let table = module
+            .table(name)
+            .with_context(|| format!("finding the ring buffer {name}"))?;
+        let ringbuf = RingBufBuilder::new(table, callback)
+            .build()
+            .context("opening the ring buffer")?;
+        Ok(Self { ringbuf, back })
+    }
+
+    /// Prints `header` on stdout (the ready signal), then polls until `stop`, drains what the
+    /// ring still holds, frees the ring buffer and gives back the callback's state.
+    pub fn read(mut self, header: &str, stop: &mut Stop) -> Result<S> {
+        {
+            let mut out = io::stdout().lock();
+            writeln!(out, "{header}")
+                .and_then(|()| out.flush())
+                .context("writing to stdout")?;
+        }
+        poll_until_stopped(&mut self.ringbuf, stop, || Ok(()))?;
+        // Frees the ring buffer and drops the callback, which sends its state.
+        drop(self.ringbuf);
+        self.back
+            .recv()
+            .context("the ring-buffer callback's state is gone")
+    }
+}
+
+/// Reads the value of slot 0 of the one-slot array `name` (an `int` key, BCC's `BPF_ARRAY`).
+pub fn read_slot0(module: &BPF, name: &str) -> Result<Vec<u8>> {
+    let mut table = module
+        .table(name)
+        .with_context(|| format!("finding {name}"))?;
+    table
+        .get(&mut 0u32.to_ne_bytes())
+        .with_context(|| format!("reading {name}"))
+}
+
 /// Prints the `events=N drops=M` summary, or the error as one line, and gives the exit code.
 pub fn report(program: &str, result: Result<(u64, u64)>) -> ExitCode {
     match result {
@@ -245,16 +391,20 @@ pub fn report(program: &str, result: Result<(u64, u64)>) -> ExitCode {
             eprintln!("events={events} drops={drops}");
             ExitCode::SUCCESS
         }
-        Err(err) => {
-            let hint = if unprivileged() {
-                " (needs root, or CAP_BPF and CAP_PERFMON)"
-            } else {
-                ""
-            };
-            eprintln!("{program}: {err:#}{hint}");
-            ExitCode::FAILURE
-        }
+        Err(err) => fail(program, &err),
     }
+}
+
+/// Prints a runtime failure as one line, `PROGRAM: why`, with a hint when privileges are the
+/// likely cause, and gives exit code 1.
+pub fn fail(program: &str, err: &anyhow::Error) -> ExitCode {
+    let hint = if unprivileged() {
+        " (needs root, or CAP_BPF and CAP_PERFMON)"
+    } else {
+        ""
+    };
+    eprintln!("{program}: {err:#}{hint}");
+    ExitCode::FAILURE
 }
 
 /// Neither root nor CAP_BPF: the likely cause of a failed load.

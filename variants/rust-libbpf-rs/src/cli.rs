@@ -181,6 +181,8 @@ fn name(text: OsString) -> Result<Vec<u8>, String> {
     Ok(text.into_vec())
 }
 
+// The end of the part every Rust variant shares (tests/unit/test_copies.py holds it equal).
+
 // ----------------------------------------------------------------------------------------------
 // xdp: `xdp --test | --bench [N] | --attach IFACE [-d SECONDS] | -h`, the mode word first, then
 // its operand, then options, with the messages of c-libbpf's xdp (docs/programs.md, "xdp").

@@ -183,6 +183,8 @@ fn name(text: OsString) -> Result<Vec<u8>, String> {
     Ok(text.into_vec())
 }
 
+// The end of the part every Rust variant shares (tests/unit/test_copies.py holds it equal).
+
 /// What `xdp` is asked to do.
 pub enum XdpCommand {
     /// `--test`: each built-in frame once, checked.
