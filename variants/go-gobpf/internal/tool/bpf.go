@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/iovisor/gobpf/bcc"
 )
@@ -31,11 +32,17 @@ func PerfPages() int { return PerfBufferBytes / os.Getpagesize() }
 // `#include "events.h"`, as the preprocessor would: libbcc compiles the text from memory, so
 // the executable needs neither the checkout nor a -I path to it.
 func Source(program, eventsHeader string) (string, error) {
-	const include = `#include "events.h"`
+	return Include(program, "events.h", eventsHeader)
+}
+
+// Include returns program with the text of the header name put in the place of its
+// `#include "name"`, as Source does for events.h (flood's source includes flood.h).
+func Include(program, name, header string) (string, error) {
+	include := `#include "` + name + `"`
 	if !strings.Contains(program, include) {
 		return "", fmt.Errorf("no %s in the BPF source", include)
 	}
-	return strings.Replace(program, include, eventsHeader, 1), nil
+	return strings.Replace(program, include, header, 1), nil
 }
 
 // BCCMessages holds what libbcc writes on stderr while it is captured.
@@ -228,22 +235,64 @@ loop:
 	return events, w.Flush()
 }
 
+// PollTimeout is the timeout of gobpf's perf_reader_poll calls (PerfMap.Start, fixed): the
+// longest its poll goroutine waits for a wakeup before it looks at Stop again.
+const PollTimeout = 500 * time.Millisecond
+
+// Stop stops gobpf's poll goroutine, handing take every sample that goroutine still delivers
+// until it has stopped (it blocks on a full channel, and notices Stop only between two polls),
+// then those queued, as Stream does at its end. What the perf buffers still hold then stays
+// there: gobpf has no call to read them without the goroutine.
+func Stop(pm *bcc.PerfMap, samples <-chan []byte, take func(sample []byte)) {
+	stopped := make(chan struct{})
+	go func() {
+		pm.Stop()
+		close(stopped)
+	}()
+	for {
+		select {
+		case sample := <-samples:
+			take(sample)
+		case <-stopped:
+			for len(samples) > 0 {
+				take(<-samples)
+			}
+			return
+		}
+	}
+}
+
 // Drops reads the one u64 of the array map `drops`: the samples perf_submit failed to write.
 // A sample that finds its CPU's perf buffer full is among them: the kernel counts it in the
 // buffer's lost records and fails perf_submit with -ENOSPC. So the lost records, which gobpf
 // would report on InitPerfMap's lost channel, are not added: they count the same samples
 // again.
 func Drops(m *bcc.Module) (uint64, error) {
-	t, err := Table(m, "drops")
+	v, err := Slot0(m, "drops", 1)
 	if err != nil {
 		return 0, err
+	}
+	return v[0], nil
+}
+
+// Slot0 reads the first n u64s of slot 0 of the array map name: drops's one counter, or
+// flood_state's next_seq and lost. BCC has no global data, so the BPF side's counters live
+// there.
+func Slot0(m *bcc.Module, name string, n int) ([]uint64, error) {
+	t, err := Table(m, name)
+	if err != nil {
+		return nil, err
 	}
 	value, err := t.Get(make([]byte, 4))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if len(value) < 8 {
-		return 0, errors.New("drops: not a u64")
+	if len(value) < 8*n {
+		return nil, fmt.Errorf("%s: not %d u64s", name, n)
 	}
-	return binary.NativeEndian.Uint64(value), nil
+	v := make([]uint64, n)
+	for i := range v {
+		v[i] = binary.NativeEndian.Uint64(value[8*i:])
+	}
+	return v, nil
 }
