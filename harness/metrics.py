@@ -13,6 +13,7 @@ from .programs import SPECS
 
 SPREAD_LIMIT = 0.10  # IQR wider than 10% of the median is flagged (pyperf warns at 10% too)
 AGREE_LIMIT = 0.10   # two medians agree when within 10% of each other
+ALIKE = 1.25         # every framework within x1.25 of the others: the figure is not the frameworks'
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,10 @@ class Metric:
     # Given the figures' summaries of one variant's program: whether this figure is a lower bound
     # (shown ≥, never ranked), the workload rather than the variant having been the limit.
     bound: Callable[[dict], bool] | None = None
+    bound_why: str = ""     # what a bound means for this figure, in the headline
+    # Said in the headline when every framework's median is within ALIKE of the others: what a
+    # figure that does not tell the frameworks apart measures instead.
+    alike: str = ""
 
     def applies(self, program: str) -> bool:
         """Whether this figure is taken for that program (by the program's kind)."""
@@ -100,16 +105,24 @@ METRICS: tuple[Metric, ...] = (
            unmeasured="no summary line",
            method="the BPF-side counter of failed reservations from the variant's summary line"),
     Metric("max_sustainable_rate", "events/s", "Max sustainable rate", "throughput.md", better="higher",
-           digits=0, headline=True, needs_events=True, plot="max_rate.png",
+           digits=0, needs_events=True, plot="max_rate.png",
            unmeasured="lost events even at the lowest rate",
            bound=lambda summ: summ.get("max_rate_bound") == "workload",
+           bound_why="the traced workload, slowed by the tracing, never outran the reader: the figure is the "
+                     "workload's ceiling, not the framework's",
            method="the highest paced rate delivered with no event lost in the sweep; when even the unpaced "
                   "workload lost nothing, the unpaced rate, marked ≥ (the workload, not the variant, was "
                   "the limit)"),
     Metric("kernel_ns_per_event", "ns", "Kernel per event", "kernel.md", digits=0, headline=True,
            plot="kernel_ns.png",
+           alike="the kernel's cost, not the framework's: every framework loads alike programs, and in the default "
+                 "mode the figure is mostly the wakeup of a reader that waits (docs/programs.md, \"Wakeups\")",
            method="run_time_ns over run_cnt of the variant's programs (summed over the programs, divided by "
                   "the largest run_cnt) during the fixed-rate step of the sweep, from /proc/PID/fdinfo"),
+    Metric("kernel_ns_storm", "ns", "Kernel per event, unpaced storm", "kernel.md", digits=0,
+           method="the same figure over the unpaced storm: a reader that falls behind is found with data "
+                  "waiting and is not woken per record, so this is below the fixed-rate figure wherever the "
+                  "wakeups were the cost"),
     Metric("kernel_ns_net", "ns", "Kernel per event, floor subtracted", "kernel.md", digits=0,
            derived=Derived("kernel_ns_per_event", "floor"), unmeasured="no floor in this run",
            method="the same minus the floor's figure of the same round (empty programs on the same "
@@ -142,6 +155,8 @@ def _flood_metrics() -> tuple[Metric, ...]:
             out += [
                 Metric(f"flood_rate_{case}", "records/s", f"Read, {label}", "flood.md", better="higher", digits=0,
                        kinds=("flood",), headline=(mode == "silent"), bound=_kept_up(case),
+                       bound_why="the producer never outran the reader, which lost nothing: the figure is the "
+                                 "producer's pace",
                        method="records the reader took while the harness's producer test-ran the program (the "
                               "ring's consumer position, read by the producer from outside, over its time); "
                               + ("the reader counts records" if mode == "silent" else

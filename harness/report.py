@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .tables import figure, fmt, markdown
 
-from .metrics import BY_KEY, HEADLINE, METRICS, Metric, agree, is_bound
+from .metrics import ALIKE, BY_KEY, HEADLINE, METRICS, Metric, agree, is_bound
 from .noise import BUSY_OTHER_PCT, BUSY_STEAL_PCT
 from .programs import PROGRAMS, REQUIRED, SPECS, of_kind
 from .results import write_atomic
@@ -869,7 +869,7 @@ rendered from `results.json` (the raw samples are in it); `python -m harness rep
 them again, and `python -m harness compare A.json B.json` compares two runs.
 {migrated}
 {summary_text(doc)}
-## Headline figures
+{tracing_cost_text(doc)}## Headline figures
 
 Median [IQR q1–q3] over {cfg.get('runs')} measured runs after {cfg.get('warmup')} discarded warm-up
 round(s). ⚠ marks a figure whose IQR is wider than 10% of its median. In the tables, `≈` next to a
@@ -941,6 +941,44 @@ figure that could not be measured says so and why; it is never shown as 0.
 """
 
 
+def tracing_cost_text(doc: dict) -> str:
+    """In words, from the figures: what tracing adds to each traced operation in each wakeup
+    mode, what of it the floor (the tracepoints and empty programs) costs, and so what the rest
+    (the event, the ring buffer, its wakeups, the framework's reader) costs."""
+    out = []
+    for prog in present(doc, TRACE):
+        spec = SPECS[prog]
+        rows = {v["name"]: v for v in doc["variants"]}
+        added = {n: (((v.get("runtime") or {}).get(prog) or {}).get("summary") or {}).get("added_ns_per_op")
+                 for n, v in rows.items()}
+        added = {n: a["median"] for n, a in added.items() if a}
+        floor = next((added[n] for n, v in rows.items() if not v.get("emits_events", True) and n in added), None)
+        fw = {n: a for n, a in added.items() if rows[n].get("role") != "reference"}
+        if not fw:
+            continue
+        lo, hi = min(fw.values()), max(fw.values())
+        op = "exec" if spec.workload == "exec" else "open"
+        mode = "with `-B` (batched wakeups)" if spec.of else "in the default mode (a wakeup per record that finds its reader waiting)"
+        line = (f"- **{prog}**, {mode}: the frameworks add {fmt(lo, 0)}–{fmt(hi, 0)} ns to each traced {op} "
+                f"({len(fw)} frameworks, medians)")
+        if floor is not None:
+            line += (f"; the floor's empty programs add {fmt(floor, 0)} ns, the tracepoints' own cost. The rest, "
+                     f"{fmt(lo - floor, 0)}–{fmt(hi - floor, 0)} ns, is the event: building and submitting it, "
+                     "the ring buffer's wakeups, and a reader competing for the machine")
+        refs = [f"{n} {fmt(a, 0)} ns" for n, a in added.items() if rows[n].get("role") == "reference"
+                and rows[n].get("emits_events", True)]
+        if refs:
+            line += f". Reference rows: {', '.join(refs)}"
+        out.append(line + ".")
+    if not out:
+        return ""
+    return ("## What tracing costs the traced program\n\nAdded time per traced operation (the workload's time "
+            "with the variant attached less its time with nothing attached, same round; overhead.md):\n\n"
+            + "\n".join(out) + "\n\nA framework's userspace runs on another CPU than the workload, so it shows "
+            "here only through the wakeups its waiting causes and the machine it shares: a reader that is always "
+            "behind is never woken and adds least.\n\n")
+
+
 def summary_text(doc: dict) -> str:
     """What differs between the frameworks and what does not, from the figures themselves."""
     lines = ["## In a minute\n"]
@@ -963,10 +1001,7 @@ def summary_text(doc: dict) -> str:
                 lo, hi = (min(stats[k]["median"] for k in bounds) * m.scale, max(stats[k]["median"] for k in bounds) * m.scale)
                 span = fmt(lo, m.digits) if lo == hi else f"{fmt(lo, m.digits)}–{fmt(hi, m.digits)}"
                 who = "every variant" if len(bounds) == len(stats) else ", ".join(bounds)
-                why = ("the producer never outran the reader, which lost nothing: the figure is the producer's pace"
-                       if m.kinds == ("flood",) else
-                       "the traced workload, slowed by the tracing, never outran the reader: the figure is the "
-                       "workload's ceiling, not the framework's")
+                why = m.bound_why or "the workload, not the variant, was the limit"
                 lines.append(f"- {prog}, {m.label[:1].lower() + m.label[1:]}: **not ranked** for {who}: ≥ {span} {unit}, a lower bound "
                              f"({why}).")
                 stats = {k: st for k, st in stats.items() if k not in bounds}
@@ -977,9 +1012,15 @@ def summary_text(doc: dict) -> str:
             tied = [k for k in order if agree(stats[k], best)]
             def val(k, m=m, stats=stats):
                 return fmt(stats[k]["median"] * m.scale, m.digits)
+            spread = max(worst["median"], best["median"]) / min(worst["median"], best["median"]) \
+                if best["median"] and worst["median"] else None
             if len(tied) == len(order):
                 lines.append(f"- {prog}, {m.label[:1].lower() + m.label[1:]}: **no difference** beyond the spread "
                              f"({val(order[0])}–{val(order[-1])} {unit}).")
+            elif m.alike and spread and spread <= ALIKE and not bounds:
+                lines.append(f"- {prog}, {m.label[:1].lower() + m.label[1:]}: **about the same for every framework** "
+                             f"({val(order[-1] if m.better == 'higher' else order[0])}–"
+                             f"{val(order[0] if m.better == 'higher' else order[-1])} {unit}, ×{spread:.2f}): {m.alike}.")
             else:
                 rest = [k for k in order if k not in tied]
                 among = "of the others (limited by themselves), " if bounds else ""

@@ -542,6 +542,9 @@ class Throughput(Collector):
 
 
 class Kernel(Collector):
+    def on_storm(self, ctx):
+        ctx.put("kernel_ns_storm", ctx.storm.kernel_ns)
+
     def on_sweep(self, ctx):
         fixed = next((s for s in ctx.sweep if s.offered_rate == ctx.plan.kernel_rate), None)
         ctx.put("kernel_ns_per_event", fixed.kernel_ns if fixed else None)

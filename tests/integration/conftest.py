@@ -32,6 +32,16 @@ def pytest_collection_modifyitems(config, items):
 def pytest_generate_tests(metafunc):
     if "variant" in metafunc.fixturenames:
         metafunc.parametrize("variant", VARIANTS, ids=[v.name for v in VARIANTS])
+    # The programs' tests hold both wakeup modes to the same contract (docs/programs.md, "Wakeups"):
+    # in "batched", run() starts each program's batched mode (hello-batched: hello -B).
+    if "mode" in metafunc.fixturenames and getattr(metafunc.module, "BOTH_MODES", False):
+        metafunc.parametrize("mode", ["default", "batched"])
+
+
+@pytest.fixture
+def mode():
+    """The wakeup mode run() starts programs in; both, where the test module asks for it."""
+    return "default"
 
 
 def require(variant, feature: str):
@@ -88,7 +98,8 @@ class Running:
     """A variant's executable, started and ready; stopped (and checked for leaks) at the end."""
 
     def __init__(self, variant, program: str, args: list[str]):
-        self.child = Child([str(variant.dir / variant.programs[program].executable), *args])
+        prog = variant.programs[program]
+        self.child = Child([str(variant.dir / prog.executable), *prog.args, *args])
         ok = self.child.wait_for(lambda: self.child.header_ns is not None or self.child.exited(), READY_S)
         if self.child.header_ns is None:
             self.child.stop()
@@ -110,10 +121,14 @@ class Running:
 
 
 @pytest.fixture
-def run(request):
+def run(request, mode):
     started = []
 
     def start(variant, program, *args):
+        if mode == "batched":
+            program = f"{program}-batched"
+            if program not in variant.programs:
+                pytest.skip(f"{variant.name} has no {program}: {variant.lacks.get(program)}")
         r = Running(variant, program, list(args))
         started.append(r)
         return r

@@ -11,7 +11,10 @@ import pytest
 from harness import kernel
 from harness.programs import SPECS
 
-from .conftest import helper, require, supports
+from .conftest import EVENT_S, helper, require, supports
+
+# Every test here runs each program in both wakeup modes (conftest.py: the mode fixture).
+BOTH_MODES = True
 
 
 def test_header_is_printed_once_all_four_programs_are_loaded(variant, run):
@@ -161,3 +164,33 @@ def test_hello_reports_an_exec(variant, run, gen, token):
             pytest.xfail(f"PPID {ppid}, not {os.getpid()}: compiled against the headers of {headers}, "
                          f"not of the running {running}")
     assert ppid == str(os.getpid()), f"PPID {ppid}, expected the test's own pid {os.getpid()}"
+
+
+def test_a_burst_is_delivered_whole(variant, run, gen, token, mode):
+    """-B changes when the reader is woken, never what it reads: a burst of opens far larger than
+    the batching threshold, as fast as the helper goes, is every line and no drop."""
+    require(variant, "open")
+    require(variant, "summary")
+    path = f"/tmp/cf-{token}-burst"
+    n = 20_000   # 20,000 events of 304 bytes: 23 times the 64 KiB at which -B wakes the reader
+    r = run(variant, "opensnoop")
+    subprocess.run([gen, "open", path, str(n)], check=True, capture_output=True)
+    r.wait_rows(path, n, timeout=EVENT_S * 3)
+    child = r.stop()
+    events, drops = child.summary()
+    assert (len(r.rows(path)), drops) == (n, 0), f"{len(r.rows(path))} lines of {n}, {drops} drops"
+
+
+def test_a_lone_event_is_not_held_back(variant, run, gen, token, mode):
+    """One open, far below any batching threshold, reaches its line well before the test's
+    patience ends: a batched reader must take what waits on its timeout, not wait for 64 KiB
+    (behaviour, not speed: the bound of docs/programs.md is 50 ms, the test allows 2 s)."""
+    require(variant, "open")
+    r = run(variant, "opensnoop")
+    path = f"/tmp/cf-{token}-lone"
+    helper(gen, "sysopen", path)
+    start = time.monotonic()
+    rows = r.wait_rows(path, 1, timeout=2.0 * max(1.0, EVENT_S / 10))
+    waited = time.monotonic() - start
+    r.stop()
+    assert rows, f"no line {waited:.1f} s after the open"
