@@ -10,6 +10,10 @@
 #define HELLO_MSG_LEN 12
 #define FNAME_LEN 256
 #define RINGBUF_BYTES (256 * 1024)
+/* -B, batched wakeups (docs/programs.md, "Wakeups"): the backlog that wakes the reader, a quarter
+ * of the ring, and the longest the reader waits before it takes what the ring holds anyway. */
+#define WAKEUP_BATCH_BYTES (RINGBUF_BYTES / 4)
+#define WAKEUP_WAIT_MS 50
 #define START_ENTRIES 10240
 
 struct hello_event {

@@ -3,6 +3,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "events.h"
+#include "wakeup.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -86,7 +87,7 @@ static __always_inline int trace_exit(struct trace_event_raw_sys_exit *ctx)
 	e->flags = ap->flags;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	bpf_probe_read_user_str(e->fname, sizeof(e->fname), ap->fname);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wakeup_flags(&events, sizeof(*e)));
 cleanup:
 	bpf_map_delete_elem(&start, &tid);
 	return 0;

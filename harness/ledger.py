@@ -154,6 +154,14 @@ def held() -> list[dict]:
     return [c for _, doc, alive in _ledgers() if alive for c in doc["changes"]]
 
 
+def held_by_others(kind: str, target: str) -> list[dict]:
+    """That change as other live harness processes hold it, the earliest first: a second run
+    (a fresh-root check beside a benchmark) must neither take the first's setting for the
+    machine's own nor undo it under the first's feet."""
+    return [c for path, doc, alive in _ledgers() if alive and doc.get("pid") != os.getpid()
+            for c in doc["changes"] if c["kind"] == kind and c["target"] == target]
+
+
 def leftovers() -> list[str]:
     """What killed harness runs left, unswept: one entry per change."""
     return [f"{c['kind']} {c['target']} (pid {doc.get('pid')})" for _, doc in _orphans() for c in doc["changes"]]
@@ -165,6 +173,8 @@ def sweep() -> str | None:
     for path, doc in _orphans():
         # Newest first: a namespace goes before the folder its run used.
         for change in reversed(doc["changes"]):
+            if change["kind"] == "sysctl" and held_by_others("sysctl", change["target"]):
+                continue   # a live run holds it too, and restores it when it ends
             done.append(undo(change))
         pids.append(str(doc.get("pid")))
         path.unlink(missing_ok=True)

@@ -10,7 +10,8 @@ from .programs import BASE, PROGRAMS, REQUIRED, SPECS
 
 ROLES = ("framework", "reference")
 # Conformance features a reference variant may declare it cannot honour.
-FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec", "cli")
+FEATURES = ("all", "open", "openat", "missing", "long-path", "summary", "-p", "-u", "-x", "-n", "exec", "cli",
+            "sigterm")
 # What a variant's source files are, for the source table (harness/source.py).
 SOURCE_CATEGORIES = ("userspace", "kernel", "build", "generated")
 SOURCE_GROUPS = ("shared", *BASE)  # a mode of a program has its program's files

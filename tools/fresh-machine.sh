@@ -114,6 +114,11 @@ mount -t tmpfs -o mode=1777 shm "$root/dev/shm"
 mount -t proc proc "$root/proc"
 mount --rbind /sys "$root/sys"
 mount -t tmpfs -o mode=755 run "$root/run"
+# The harness's ledger of changes to the machine (harness/ledger.py) is the host's: the kernel,
+# its sysctls and its network namespaces are shared, so a benchmark here and one on the host
+# must see each other's records (the same pids: no pid namespace of its own).
+mkdir -p /run/ebpf-frameworks "$root/run/ebpf-frameworks"
+mount --bind /run/ebpf-frameworks "$root/run/ebpf-frameworks"
 # Download caches, kept between runs: apt's archive, pip's, cargo's registry, Go's modules.
 bind_cache() {
   mkdir -p "$cache/downloads/$1" "$root/$2"

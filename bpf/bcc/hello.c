@@ -5,6 +5,7 @@
  * ring buffer are those of ../hello.bpf.c; the drops counter is a one-slot array map (BCC
  * has no global data). Build-time switch, as a -D define:
  *   PERF_OUTPUT  a perf buffer instead of the ring buffer (gobpf has no ring-buffer API)
+ *   WAKEUP_BYTES=N  -B, batched wakeups (bcc/wakeup.h); default 0: the kernel wakes the reader per record
  * The function is named like the libbpf program and attached by name, rather than written
  * as TRACEPOINT_PROBE(syscalls, sys_enter_execve), so that the kernel reports the same
  * program name for every variant; BCC generates the argument struct from the tracepoint's
@@ -17,6 +18,7 @@
 BPF_PERF_OUTPUT(events);
 #else
 BPF_RINGBUF_OUTPUT(events, RINGBUF_BYTES / 4096);   /* in pages: 256 KiB */
+#include "bcc/wakeup.h"
 #endif
 BPF_ARRAY(drops, u64, 1);
 
@@ -56,7 +58,13 @@ int hello_execve(struct tracepoint__syscalls__sys_enter_execve *args)
 	if (events.perf_submit(args, e, sizeof(*e)) < 0)
 		count_drop();
 #else
+#if WAKEUP_BYTES
+	int ring_slot = 0;	/* -B: the query needs the ring from event_rings (bcc/wakeup.h) */
+
+	events.ringbuf_submit(e, wakeup_flags_of(event_rings.lookup(&ring_slot), sizeof(*e)));
+#else
 	events.ringbuf_submit(e, 0);
+#endif
 #endif
 	return 0;
 }

@@ -7,6 +7,7 @@
  *   TARG_UID=N     only this uid (-u)             default 0xffffffff: every user
  *   TARG_FAILED=1  only opens that failed (-x)
  *   PERF_OUTPUT    a perf buffer instead of the ring buffer (gobpf has no ring-buffer API)
+ *   WAKEUP_BYTES=N -B, batched wakeups (bcc/wakeup.h)   default 0: the kernel wakes the reader per record
  * The drops counter is a one-slot array map (BCC has no global data).
  */
 #include <linux/sched.h>
@@ -33,6 +34,7 @@ BPF_PERF_OUTPUT(events);
 BPF_PERCPU_ARRAY(scratch, struct open_event, 1);   /* 304 bytes: off the 512-byte stack */
 #else
 BPF_RINGBUF_OUTPUT(events, RINGBUF_BYTES / 4096);  /* in pages: 256 KiB */
+#include "bcc/wakeup.h"
 #endif
 BPF_ARRAY(drops, u64, 1);
 
@@ -98,7 +100,13 @@ static __always_inline int trace_exit(void *ctx, long ret_long)
 	if (events.perf_submit(ctx, e, sizeof(*e)) < 0)
 		count_drop();
 #else
+#if WAKEUP_BYTES
+	int ring_slot = 0;	/* -B: the query needs the ring from event_rings (bcc/wakeup.h) */
+
+	events.ringbuf_submit(e, wakeup_flags_of(event_rings.lookup(&ring_slot), sizeof(*e)));
+#else
 	events.ringbuf_submit(e, 0);
+#endif
 #endif
 cleanup:
 	start.delete(&tid);

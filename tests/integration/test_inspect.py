@@ -43,7 +43,7 @@ def test_opensnoop_maps(opensnoop):
 
 def test_opensnoop_global_data_license_btf(opensnoop):
     data = {g["section"]: g for g in opensnoop["global_data"]}
-    assert data[".rodata"]["variables"] == ["targ_tgid", "targ_uid", "targ_failed"]
+    assert data[".rodata"]["variables"] == ["wakeup_bytes", "targ_tgid", "targ_uid", "targ_failed"]
     # drops is the contract's; the section may hold more (a type anchor for bpf2go).
     assert "drops" in data[".bss"]["variables"]
     assert opensnoop["license"] == "Dual BSD/GPL"

@@ -126,3 +126,30 @@ def test_an_exit_short_of_sigkill_undoes_what_the_process_still_holds(tmp_path, 
     assert r.returncode != 0 and "KeyboardInterrupt" in r.stderr
     assert not (tmp_path / "held").exists()
     assert not own_ledger.exists() or not list(own_ledger.iterdir())
+
+
+def test_two_runs_that_turn_the_stats_on_leave_the_machine_s_own_value(tmp_path, own_ledger, monkeypatch):
+    """A second run (a fresh-root check beside a benchmark) finds the sysctl already at 1: the
+    machine's own value is the first run's record, and whichever ends last puts it back."""
+    from harness import kernel
+    sysctl = tmp_path / "bpf_stats_enabled"
+    sysctl.write_text("0")
+    monkeypatch.setattr(kernel, "STATS_SYSCTL", sysctl)
+    code = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from harness import kernel, ledger
+        ledger.LEDGER_DIR = Path({str(own_ledger)!r})
+        kernel.STATS_SYSCTL = Path({str(sysctl)!r})
+        with kernel.bpf_stats():
+            print("on", flush=True)
+            sys.stdin.readline()
+    """)
+    first = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert first.stdout.readline().strip() == "on" and sysctl.read_text() == "1"
+    with kernel.bpf_stats():
+        assert sysctl.read_text() == "1"
+        first.communicate("\n", timeout=30)   # the first ends while this one still measures
+        assert sysctl.read_text() == "1", "the first run turned the stats off under the second"
+    assert sysctl.read_text() == "0", "the last run to end restores the machine's own value, not the first's 1"
+    assert ledger.leftovers() == []

@@ -31,8 +31,23 @@ CAP_SYS_ADMIN, CAP_PERFMON, CAP_BPF = 21, 38, 39  # linux/capability.h
 
 POLL_MS = 100  # the ring-buffer poll timeout: how soon SIGINT, SIGTERM and -d are seen
 
+# -B, batched wakeups (docs/programs.md, "Wakeups"; bpf/events.h): the backlog that wakes the
+# reader (WAKEUP_BYTES of the compile) and the longest the reader waits before it takes what the
+# ring holds anyway.
+WAKEUP_BATCH_BYTES = 256 * 1024 // 4
+WAKEUP_WAIT_MS = 50
+BATCHED_HELP = "batched wakeups: woken once 64 KiB wait, reads every 50 ms at the latest"
+
 
 # ---------------------------------------------------------------------------- command line
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help, but -B's line is never wrapped: the contract gives it whole, whatever
+    the terminal's width."""
+
+    def _split_lines(self, text, width):
+        return [text] if text == BATCHED_HELP else super()._split_lines(text, width)
+
 
 class Parser(argparse.ArgumentParser):
     """argparse held to the contract's command line: one letter per option, each option and
@@ -55,7 +70,8 @@ class Parser(argparse.ArgumentParser):
         so the first of -h and the mistakes is the one that counts (`-h -z` prints the usage,
         `-d x -z` says invalid duration). hello and opensnoop pass none and keep argparse's
         help and wording."""
-        super().__init__(prog=prog, description=description, add_help=False, allow_abbrev=False)
+        super().__init__(prog=prog, description=description, add_help=False, allow_abbrev=False,
+                         formatter_class=_Formatter)
         self.usage_text = usage
         self.add_argument("-h", action="help", help="print this help and exit")
 
@@ -103,6 +119,10 @@ class Parser(argparse.ArgumentParser):
             else:
                 refuse(f"unexpected argument: {arg}")
         return super().parse_args(given, namespace)
+
+    def add_batched(self):
+        """-B, batched wakeups (hello and opensnoop; after -h in the usage)."""
+        self.add_argument("-B", action="store_true", help=BATCHED_HELP)
 
     def add_duration(self):
         self.add_argument("-d", metavar="SECONDS", type=seconds,
@@ -219,23 +239,36 @@ class Tool:
             self.out.clear()
         self.stdout.flush()
 
-    def read(self, b, header, duration):
+    def read(self, b, header, duration, batched=False):
         """Prints the header (the ready signal: everything is loaded and attached), polls the
         ring buffer until SIGINT, SIGTERM or `duration` seconds (None: no limit), writing each
-        batch's lines at once, then drains what the ring still holds."""
+        batch's lines at once, then drains what the ring still holds.
+
+        batched (-B): the kernel wakes the reader only as the backlog crosses WAKEUP_BYTES, so
+        the poll waits at most WAKEUP_WAIT_MS and, woken or not, ring_buffer_consume() then takes
+        whatever the ring holds (libbpf's ring_buffer__consume: no epoll wait, it reads every
+        record committed so far)."""
         self.stdout.write(header.encode() + b"\n")
         self._flush()
         deadline = time.monotonic() + duration if duration else None
         while not self.exiting and (deadline is None or time.monotonic() < deadline):
-            b.ring_buffer_poll(POLL_MS)
+            if batched:
+                b.ring_buffer_poll(WAKEUP_WAIT_MS)
+                b.ring_buffer_consume()
+            else:
+                b.ring_buffer_poll(POLL_MS)
             self._flush()
         b.ring_buffer_consume()
         self._flush()
 
-    def run(self, b, header, duration):
-        """hello's and opensnoop's run: reads (above), then reads drops, frees the BPF module
-        and prints the summary."""
-        self.read(b, header, duration)
+    def run(self, b, header, duration, batched=False):
+        """hello's and opensnoop's run: with -B puts the ring's fd into event_rings first (the
+        kernel side queries the backlog through it, bpf/bcc/wakeup.h), reads (above), then reads
+        drops, frees the BPF module and prints the summary."""
+        if batched:
+            with self.step("putting events into event_rings"):
+                b["event_rings"][ct.c_int(0)] = ct.c_int(b["events"].get_fd())
+        self.read(b, header, duration, batched)
         drops = b["drops"][0].value
         b.cleanup()  # detaches the tracepoints, closes programs and maps, frees the ring buffer
         sys.stderr.write(f"events={self.events} drops={drops}\n")
@@ -246,6 +279,11 @@ def cflags(*defines):
     """The flags of libbcc's run-time compile: events.h from bpf/, no warnings (the kernel
     headers make clang print some, and stderr carries only the summary), then the -D filters."""
     return [f"-I{BPF_SRC}", "-w", *(f"-D{d}" for d in defines)]
+
+
+def wakeup_defines(batched):
+    """-B's define for bpf/bcc/wakeup.h: WAKEUP_BYTES, the backlog that wakes the reader."""
+    return [f"WAKEUP_BYTES={WAKEUP_BATCH_BYTES}"] if batched else []
 
 
 def source(program):

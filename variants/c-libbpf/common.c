@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "events.h"
 #include "common.h"
 
 volatile sig_atomic_t exiting;
@@ -144,18 +145,31 @@ void report_failure(const char *prog, const char *step, int err)
 	fprintf(stderr, "%s: %s failed: %s%s\n", prog, step, strerror(err), hint);
 }
 
-int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds)
+int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds,
+		    bool batched)
 {
 	double deadline = seconds ? now_seconds() + seconds : 0;
-	int n;
+	/* Default: woken per record, the timeout only to see SIGINT/SIGTERM and -d. -B: records go
+	 * in unsignalled until the backlog crosses WAKEUP_BATCH_BYTES, so the timeout is the
+	 * longest a line waits, and each return is followed by a consume of whatever waits. */
+	int timeout = batched ? WAKEUP_WAIT_MS : 100;
+	int n, m;
 
 	printf("%s\n", header);
 	fflush(stdout);
 	while (!exiting && (!deadline || now_seconds() < deadline)) {
-		n = ring_buffer__poll(rb, 100);
+		n = ring_buffer__poll(rb, timeout);
 		if (n < 0 && n != -EINTR) {
 			report_failure(prog, "polling the ring buffer", n);
 			return n;
+		}
+		if (batched) {
+			m = ring_buffer__consume(rb);
+			if (m < 0) {
+				report_failure(prog, "consuming the ring buffer", m);
+				return m;
+			}
+			n = (n > 0 ? n : 0) + m;
 		}
 		if (n > 0)
 			fflush(stdout);

@@ -35,9 +35,12 @@ void report_failure(const char *prog, const char *step, int err);
 struct ring_buffer;
 /*
  * Print the header (the ready signal), then poll until SIGINT/SIGTERM or `seconds` (0: no
- * limit), flushing stdout after each batch. 0, or a negative errno already reported.
+ * limit), flushing stdout after each batch, and drain the ring at the end. `batched` (-B):
+ * wait at most WAKEUP_WAIT_MS, and after every return of the poll, woken or timed out, consume
+ * what the ring holds, signalled or not. 0, or a negative errno already reported.
  */
-int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds);
+int poll_until_done(struct ring_buffer *rb, const char *prog, const char *header, double seconds,
+		    bool batched);
 
 /*
  * flood's reader side, shared with the floor's library-free reader: the usage text, and what is

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 		report_failure(prog, "creating the ring buffer reader", err);
 		goto out;
 	}
-	err = poll_until_done(rb, prog, "SEQ\tTS_NS\tBYTES", deadline);
+	err = poll_until_done(rb, prog, "SEQ\tTS_NS\tBYTES", deadline, false);
 	if (err)
 		goto out;
 	flood_summary(&tally, skel->bss->lost);

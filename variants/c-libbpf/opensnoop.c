@@ -12,9 +12,10 @@
 
 static const char *prog = "opensnoop";
 static const char *usage =
-	"usage: opensnoop [-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]\n"
+	"usage: opensnoop [-h] [-B] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]\n"
 	"One line per open() and openat() on this machine: PID, COMM, FD, ERR, PATH.\n"
 	"  -h          print this help and exit\n"
+	"  -B          batched wakeups: woken once 64 KiB wait, reads every 50 ms at the latest\n"
 	"  -p PID      only this process id\n"
 	"  -u UID      only this user id\n"
 	"  -x          only opens that failed\n"
@@ -46,12 +47,13 @@ int main(int argc, char **argv)
 	struct ring_buffer *rb = NULL;
 	struct opensnoop_bpf *skel;
 	__u32 tgid = 0, uid = (__u32)-1;
-	bool failed = false;
+	bool failed = false, batched = false;
 	double deadline = 0;
 	int opt, err;
 
-	while ((opt = next_option(prog, usage, argc, argv, "hp:u:xn:d:")) != -1) {
+	while ((opt = next_option(prog, usage, argc, argv, "hBp:u:xn:d:")) != -1) {
 		switch (opt) {
+		case 'B': batched = true; break;
 		case 'p': tgid = parse_pid(prog, optarg); break;
 		case 'u': uid = parse_uid(prog, optarg); break;
 		case 'x': failed = true; break;
@@ -69,6 +71,9 @@ int main(int argc, char **argv)
 	skel->rodata->targ_tgid = tgid;
 	skel->rodata->targ_uid = uid;
 	skel->rodata->targ_failed = failed;
+	/* -B: the programs submit unsignalled until the backlog crosses this (bpf/wakeup.h). */
+	if (batched)
+		skel->rodata->wakeup_bytes = WAKEUP_BATCH_BYTES;
 
 	err = opensnoop_bpf__load(skel);
 	if (err) {
@@ -87,7 +92,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	err = poll_until_done(rb, prog, "PID\tCOMM\tFD\tERR\tPATH", deadline);
+	err = poll_until_done(rb, prog, "PID\tCOMM\tFD\tERR\tPATH", deadline, batched);
 	if (err)
 		goto out;
 	fprintf(stderr, "events=%llu drops=%llu\n", events, (unsigned long long)skel->bss->drops);

@@ -15,6 +15,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile __u32 targ_tgid = 0;
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile bool targ_failed = false;
+/* bpf/wakeup.h's global, set by -B (docs/programs.md, "Wakeups") and ignored: nothing is
+ * submitted, so there is no wakeup to batch. */
+const volatile __u32 wakeup_bytes = 0;
 
 __u64 drops = 0;
 

@@ -29,12 +29,24 @@ pub const BPF_SRC: &str = env!("BPF_SRC");
 /// lands between the flag check and the wait, and the granularity of `-d`.
 const POLL_TICK: Duration = Duration::from_millis(100);
 
+/// `-B` (docs/programs.md, "Wakeups"): the backlog, in bytes, whose crossing wakes the reader,
+/// the define `WAKEUP_BYTES` of the run-time compile (`WAKEUP_BATCH_BYTES` of `bpf/events.h`, a
+/// quarter of the 256 KiB ring).
+const WAKEUP_BATCH_BYTES: u32 = 64 * 1024;
+
+/// `-B`: the longest the reader waits for a wakeup before it takes what the ring holds anyway
+/// (`WAKEUP_WAIT_MS` of `bpf/events.h`).
+const WAKEUP_WAIT: Duration = Duration::from_millis(50);
+
 /// Large enough that a burst of events leaves in few writes; flushed after every poll anyway.
 const STDOUT_BUFFER: usize = 64 * 1024;
 
 /// The name of the ring buffer and of the drops counter in `bpf/bcc/*.c`.
 const EVENTS: &str = "events";
 const DROPS: &str = "drops";
+/// With `-B`, `bpf/bcc/wakeup.h`'s array of maps whose slot 0 must hold `events`: the programs
+/// ask the ring-buffer query of what its lookup returns.
+const EVENT_RINGS: &str = "event_rings";
 
 /// `BPF_PROG_TYPE_XDP` of the kernel's `enum bpf_prog_type` (`linux/bpf.h`), for `BPF::load`:
 /// the crate's own `BpfProgType` has only kprobe, tracepoint and perf-event, and it does not
@@ -104,14 +116,22 @@ pub struct Probe {
 }
 
 /// The C source compiled, its programs loaded and attached, and the ring buffer opened, with
-/// `print` called for every record. libbcc writes its diagnostics (clang's, the verifier's,
-/// its own) to stderr: they are kept off it while this runs, and the line that names the cause
-/// is added to the error if the set-up fails. `BCC_VERBOSE=1` lets them through.
-pub fn load<F>(source: &str, defines: &[String], probes: &[Probe], print: F) -> Result<Bpf>
+/// `print` called for every record. `batched` (`-B`): compiled with `-DWAKEUP_BYTES`, and
+/// `events` put into slot 0 of `event_rings` before anything is attached. libbcc writes its
+/// diagnostics (clang's, the verifier's, its own) to stderr: they are kept off it while this
+/// runs, and the line that names the cause is added to the error if the set-up fails.
+/// `BCC_VERBOSE=1` lets them through.
+pub fn load<F>(
+    source: &str,
+    defines: &[String],
+    batched: bool,
+    probes: &[Probe],
+    print: F,
+) -> Result<Bpf>
 where
     F: FnMut(&mut Out, &[u8]) -> io::Result<()> + Send + 'static,
 {
-    quietly(|| load_inner(source, defines, probes, print))
+    quietly(|| load_inner(source, defines, batched, probes, print))
 }
 
 /// Runs `set_up` with libbcc's diagnostics kept off stderr (unless `BCC_VERBOSE` is set); if it
@@ -143,11 +163,35 @@ fn compile(source: &str, defines: &[String]) -> Result<BPF> {
         .context("compiling the BPF C with libbcc")
 }
 
-fn load_inner<F>(source: &str, defines: &[String], probes: &[Probe], print: F) -> Result<Bpf>
+fn load_inner<F>(
+    source: &str,
+    defines: &[String],
+    batched: bool,
+    probes: &[Probe],
+    print: F,
+) -> Result<Bpf>
 where
     F: FnMut(&mut Out, &[u8]) -> io::Result<()> + Send + 'static,
 {
-    let mut module = compile(source, defines)?;
+    let mut defines = defines.to_vec();
+    if batched {
+        defines.push(format!("-DWAKEUP_BYTES={WAKEUP_BATCH_BYTES}"));
+    }
+    let mut module = compile(source, &defines)?;
+    if batched {
+        // BCC 0.26 has no ring-buffer query of its own: the programs ask it of the map in slot
+        // 0 of event_rings (bpf/bcc/wakeup.h). Filled before the attach, so that no record goes
+        // in with the default wakeup. The maps exist once the C is compiled.
+        let events_fd = module
+            .table(EVENTS)
+            .context("finding the ring buffer")?
+            .fd();
+        module
+            .table(EVENT_RINGS)
+            .context("finding event_rings")?
+            .set(&mut 0u32.to_ne_bytes(), &mut events_fd.to_ne_bytes())
+            .context("putting events into event_rings")?;
+    }
     for probe in probes {
         Tracepoint::new()
             .handler(probe.handler)
@@ -187,6 +231,7 @@ where
     Ok(Bpf {
         ringbuf: Some(ringbuf),
         sink,
+        batched,
         module,
     })
 }
@@ -209,6 +254,8 @@ pub struct Bpf {
     // Declared before `module`: the ring buffer's table points into the module.
     ringbuf: Option<RingBuf>,
     sink: Arc<Mutex<Sink>>,
+    /// `-B`: poll at most `WAKEUP_WAIT`, then consume.
+    batched: bool,
     module: BPF,
 }
 
@@ -223,7 +270,7 @@ impl Bpf {
             writeln!(sink.out, "{header}").context("writing to stdout")?;
         }
         self.flush()?;
-        poll_until_stopped(&mut ringbuf, stop, || self.flush())?;
+        poll_until_stopped(&mut ringbuf, stop, self.batched, || self.flush())?;
         drop(ringbuf);
         let drops = self.drops()?;
         let events = lock(&self.sink).count;
@@ -255,18 +302,26 @@ impl Bpf {
 }
 
 /// Polls `ringbuf` until `stop`, calling `after_poll` after every poll (an error from it ends
-/// the loop), then drains what was already submitted and calls it once more. `-d` counts from
-/// here: the caller has just printed its header.
+/// the loop), then drains what was already submitted and calls it once more. `batched` (`-B`):
+/// each poll waits at most `WAKEUP_WAIT` and is followed by a consume, which takes what the ring
+/// holds, signalled or not. `-d` counts from here: the caller has just printed its header.
 fn poll_until_stopped(
     ringbuf: &mut RingBuf,
     stop: &mut Stop,
+    batched: bool,
     mut after_poll: impl FnMut() -> Result<()>,
 ) -> Result<()> {
     stop.start();
     while let Some(wait) = stop.next_wait() {
+        let wait = if batched { wait.min(WAKEUP_WAIT) } else { wait };
         // The crate drops ring_buffer__poll's result: a signal's EINTR ends the wait early
         // and the loop sees the flag.
         ringbuf.poll(i32::try_from(wait.as_millis()).unwrap_or(i32::MAX));
+        if batched {
+            // ring_buffer__poll consumes only a ring that woke it; what came in with
+            // BPF_RB_NO_WAKEUP waits for ring_buffer__consume.
+            ringbuf.consume();
+        }
         after_poll()?;
     }
     // Records submitted before the stop are still waiting, some of them never signalled.
@@ -365,7 +420,7 @@ impl<S: Send + 'static> Ring<S> {
                 .and_then(|()| out.flush())
                 .context("writing to stdout")?;
         }
-        poll_until_stopped(&mut self.ringbuf, stop, || Ok(()))?;
+        poll_until_stopped(&mut self.ringbuf, stop, false, || Ok(()))?;
         // Frees the ring buffer and drops the callback, which sends its state.
         drop(self.ringbuf);
         self.back

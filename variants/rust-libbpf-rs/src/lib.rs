@@ -23,6 +23,15 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 /// lands between the flag check and the wait, and the granularity of `-d`.
 const POLL_TICK: Duration = Duration::from_millis(100);
 
+/// `-B` (docs/programs.md, "Wakeups"): the backlog, in bytes, whose crossing wakes the reader,
+/// written into the objects' `.rodata` `wakeup_bytes` before load (`WAKEUP_BATCH_BYTES` of
+/// `bpf/events.h`, a quarter of the 256 KiB ring; a define, so the skeleton does not carry it).
+pub const WAKEUP_BATCH_BYTES: u32 = 64 * 1024;
+
+/// `-B`: the longest the reader waits for a wakeup before it takes what the ring holds anyway
+/// (`WAKEUP_WAIT_MS` of `bpf/events.h`).
+const WAKEUP_WAIT: Duration = Duration::from_millis(50);
+
 /// Large enough that a burst of events leaves in few writes; flushed after every poll anyway.
 const STDOUT_BUFFER: usize = 64 * 1024;
 
@@ -112,13 +121,16 @@ pub fn attach_all(object: &Object) -> Result<Vec<Link>> {
 }
 
 /// Prints `header` (the ready signal), then hands every ring-buffer record to `print` until
-/// `stop`, flushing stdout after each batch. On stop it detaches `links`, drains what was
-/// already submitted, and returns the number of records read.
+/// `stop`, flushing stdout after each batch. `batched` (`-B`): the kernel side wakes the reader
+/// only as the backlog crosses `wakeup_bytes`, so each poll waits at most `WAKEUP_WAIT` and is
+/// followed by a `consume` that takes what the ring holds, signalled or not. On stop it detaches
+/// `links`, drains what was already submitted, and returns the number of records read.
 pub fn stream_events<F>(
     events: &dyn MapCore,
     links: Vec<Link>,
     header: &str,
     stop: &Stop,
+    batched: bool,
     mut print: F,
 ) -> Result<u64>
 where
@@ -158,7 +170,16 @@ where
     writeln!(out.borrow_mut(), "{header}").context("writing to stdout")?;
     flush()?;
     while let Some(wait) = stop.next_wait() {
-        match ringbuf.poll(wait) {
+        let taken = if batched {
+            // ring_buffer__poll consumes only a ring that woke it; what came in with
+            // BPF_RB_NO_WAKEUP waits for ring_buffer__consume.
+            ringbuf
+                .poll(wait.min(WAKEUP_WAIT))
+                .and_then(|()| ringbuf.consume())
+        } else {
+            ringbuf.poll(wait)
+        };
+        match taken {
             Ok(()) => {}
             // EINTR from the signal, or the callback's early return once one has arrived.
             Err(_) if stop.signalled() => {}

@@ -19,9 +19,10 @@ import (
 func main() {
 	var duration tool.Seconds
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	batched := tool.Batched(fs)
 	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
-	tool.Parse(fs, "[-h] [-d SECONDS]", os.Args[1:])
-	tool.Exit(fs.Name(), run(duration))
+	tool.Parse(fs, "[-h] [-B] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(*batched, duration))
 }
 
 // format prints a struct hello_event, bpf2go's helloHelloEvent, as PID, PPID, UID, COMM, MESSAGE.
@@ -42,7 +43,7 @@ func format(out, sample []byte) []byte {
 	return append(out, '\n')
 }
 
-func run(duration tool.Seconds) error {
+func run(batched bool, duration tool.Seconds) error {
 	sig := tool.Signals()
 
 	// A no-op on kernels with memcg accounting of BPF memory (5.11+).
@@ -50,8 +51,19 @@ func run(duration tool.Seconds) error {
 		return err
 	}
 
+	spec, err := loadHello()
+	if err != nil {
+		return err
+	}
+	// -B: wakeup_bytes is a read-only global, set before load (0, every record wakes, by default).
+	if batched {
+		if err := spec.Variables[helloVarWakeupBytes].Set(uint32(tool.WakeupBatchBytes)); err != nil {
+			return fmt.Errorf("setting %s: %w", helloVarWakeupBytes, err)
+		}
+	}
+
 	var objs helloObjects
-	if err := loadHelloObjects(&objs, nil); err != nil {
+	if err := spec.LoadAndAssign(&objs, nil); err != nil {
 		return fmt.Errorf("loading BPF objects: %w", err)
 	}
 	defer objs.Close()
@@ -68,7 +80,7 @@ func run(duration tool.Seconds) error {
 	}
 	defer rd.Close()
 
-	events, err := tool.Stream(rd, sig, duration, "PID\tPPID\tUID\tCOMM\tMESSAGE", format)
+	events, err := tool.Stream(rd, batched, sig, duration, "PID\tPPID\tUID\tCOMM\tMESSAGE", format)
 	if err != nil {
 		return err
 	}

@@ -25,13 +25,14 @@ func main() {
 		duration tool.Seconds
 	)
 	fs := flag.NewFlagSet("opensnoop", flag.ContinueOnError)
+	batched := tool.Batched(fs)
 	fs.Var(&pid, "p", "only the process `PID` (its tgid)")
 	fs.Var(&uid, "u", "only the user `UID`")
 	failed := fs.Bool("x", false, "only opens that failed")
 	fs.Var(&name, "n", "only commands whose name contains `NAME`")
 	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
-	tool.Parse(fs, "[-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
-	tool.Exit(fs.Name(), run(pid, uid, *failed, name, duration))
+	tool.Parse(fs, "[-h] [-B] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(pid, uid, *failed, name, *batched, duration))
 }
 
 // formatter prints a struct open_event, bpf2go's opensnoopOpenEvent, as PID, COMM, FD, ERR,
@@ -63,7 +64,7 @@ func formatter(name []byte) func(out, sample []byte) []byte {
 	}
 }
 
-func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.Seconds) error {
+func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, batched bool, duration tool.Seconds) error {
 	sig := tool.Signals()
 
 	// A no-op on kernels with memcg accounting of BPF memory (5.11+).
@@ -84,6 +85,12 @@ func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.
 	} {
 		if err := spec.Variables[global].Set(v); err != nil {
 			return fmt.Errorf("setting %s: %w", global, err)
+		}
+	}
+	// -B: wakeup_bytes, read-only too (0, every record wakes, by default).
+	if batched {
+		if err := spec.Variables[opensnoopVarWakeupBytes].Set(uint32(tool.WakeupBatchBytes)); err != nil {
+			return fmt.Errorf("setting %s: %w", opensnoopVarWakeupBytes, err)
 		}
 	}
 
@@ -110,7 +117,7 @@ func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.
 	}
 	defer rd.Close()
 
-	events, err := tool.Stream(rd, sig, duration, "PID\tCOMM\tFD\tERR\tPATH", formatter(name))
+	events, err := tool.Stream(rd, batched, sig, duration, "PID\tCOMM\tFD\tERR\tPATH", formatter(name))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/link"
@@ -47,7 +48,14 @@ func Detach(links []link.Link) {
 // The lines of one batch, the records the reader took while the ring buffer was not empty,
 // are written together: stdout is flushed when the batch ends, so a batch costs one write
 // and no line waits while the reader sleeps.
-func Stream(rd *ringbuf.Reader, sig <-chan os.Signal, d Seconds, header string, format func(out, sample []byte) []byte) (uint64, error) {
+//
+// batched (-B): the BPF side submits without a wakeup until 64 KiB wait, so ReadInto waits
+// under a deadline, WakeupWait from the moment the ring was found empty
+// (Reader.SetDeadline). When the deadline passes, ReadInto first returns every record the ring
+// holds, woken for or not, then os.ErrDeadlineExceeded: the batch ends there. The stop is
+// Reader.Flush, not Close, so that what still waits unsignalled is read too: ReadInto returns
+// every record the ring holds, then ErrFlushed.
+func Stream(rd *ringbuf.Reader, batched bool, sig <-chan os.Signal, d Seconds, header string, format func(out, sample []byte) []byte) (uint64, error) {
 	w := bufio.NewWriterSize(os.Stdout, 64<<10)
 	w.WriteString(header + "\n")
 	if err := w.Flush(); err != nil {
@@ -60,16 +68,34 @@ func Stream(rd *ringbuf.Reader, sig <-chan os.Signal, d Seconds, header string, 
 		case <-sig:
 		case <-deadline:
 		}
+		if batched {
+			rd.Flush()
+			return
+		}
 		// Close interrupts a blocked ReadInto with ErrClosed.
 		rd.Close()
 	}()
 
+	// wait sets the deadline of the next wait, which comes once the ring has been emptied.
+	wait := func() {
+		if batched {
+			rd.SetDeadline(time.Now().Add(WakeupWait))
+		}
+	}
+	wait()
 	var rec ringbuf.Record // reused: ReadInto copies into its buffer
 	var events uint64
 	line := make([]byte, 0, 512)
 	for {
 		if err := rd.ReadInto(&rec); err != nil {
-			if errors.Is(err, ringbuf.ErrClosed) {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				if err := w.Flush(); err != nil {
+					return events, err
+				}
+				wait()
+				continue
+			}
+			if errors.Is(err, ringbuf.ErrClosed) || errors.Is(err, ringbuf.ErrFlushed) {
 				return events, w.Flush()
 			}
 			return events, fmt.Errorf("reading ring buffer: %w", err)
@@ -81,6 +107,7 @@ func Stream(rd *ringbuf.Reader, sig <-chan os.Signal, d Seconds, header string, 
 			if err := w.Flush(); err != nil {
 				return events, err
 			}
+			wait()
 		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package tool is what hello and opensnoop share: the command line, the stop conditions, the
-// batched output of the events and the exit summary. cli.go is the same file in both Go
-// variants; bpf.go holds the part that uses the framework.
+// batched output of the events and the exit summary. cli.go is the same file in every Go
+// variant; bpf.go holds the part that uses the framework.
 package tool
 
 import (
@@ -64,6 +64,23 @@ func usageError(fs *flag.FlagSet, format string, a ...any) {
 	fmt.Fprintf(os.Stderr, fs.Name()+": "+format+"\n", a...)
 	os.Exit(2)
 }
+
+// Batched defines -B on fs: batched wakeups (docs/programs.md, "Wakeups: the default and -B").
+// The BPF side's read-only global wakeup_bytes is set to WakeupBatchBytes before load, and the
+// reader waits for a wakeup at most WakeupWait, then takes what the ring holds, signalled or not.
+func Batched(fs *flag.FlagSet) *bool {
+	return fs.Bool("B", false, "batched wakeups: woken once 64 KiB wait, reads every 50 ms at the latest")
+}
+
+const (
+	// WakeupBatchBytes is WAKEUP_BATCH_BYTES of bpf/events.h: with -B, the backlog whose crossing
+	// wakes the reader (a quarter of the 256 KiB ring).
+	WakeupBatchBytes = 64 << 10
+	// WakeupWaitMs is WAKEUP_WAIT_MS of bpf/events.h: with -B, the longest the reader waits for
+	// a wakeup before it takes what waits.
+	WakeupWaitMs = 50
+	WakeupWait   = WakeupWaitMs * time.Millisecond
+)
 
 // Seconds is the value of -d: a positive decimal number of seconds, fractions allowed.
 type Seconds time.Duration

@@ -26,8 +26,12 @@ type helloEvent struct {
 func main() {
 	var duration tool.Seconds
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	batched := tool.Batched(fs)
 	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
-	tool.Parse(fs, "[-h] [-d SECONDS]", os.Args[1:])
+	tool.Parse(fs, "[-h] [-B] [-d SECONDS]", os.Args[1:])
+	if *batched {
+		tool.Exit(fs.Name(), tool.ErrNoBatching)
+	}
 	tool.Exit(fs.Name(), run(duration))
 }
 

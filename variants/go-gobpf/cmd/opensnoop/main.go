@@ -35,12 +35,16 @@ func main() {
 		duration tool.Seconds
 	)
 	fs := flag.NewFlagSet("opensnoop", flag.ContinueOnError)
+	batched := tool.Batched(fs)
 	fs.Var(&pid, "p", "only the process `PID` (its tgid)")
 	fs.Var(&uid, "u", "only the user `UID`")
 	failed := fs.Bool("x", false, "only opens that failed")
 	fs.Var(&name, "n", "only commands whose name contains `NAME`")
 	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
-	tool.Parse(fs, "[-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
+	tool.Parse(fs, "[-h] [-B] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
+	if *batched {
+		tool.Exit(fs.Name(), tool.ErrNoBatching)
+	}
 	tool.Exit(fs.Name(), run(pid, uid, *failed, name, duration))
 }
 

@@ -25,6 +25,11 @@ const (
 	PerfBufferBytes = 256 << 10
 )
 
+// ErrNoBatching is what -B gets here (docs/programs.md, "Wakeups"): gobpf reads perf buffers
+// only, which libbcc's bpf_open_perf_buffer opens with wakeup_events = 1, a wakeup per sample,
+// and gobpf offers neither a watermark nor a wakeup count, nor perf_submit a no-wakeup flag.
+var ErrNoBatching = errors.New("-B: batched wakeups are not available with gobpf: its perf buffers wake the reader on every sample")
+
 // PerfPages is PerfBufferBytes in pages, the unit of gobpf's InitPerfMapWithPageCnt.
 func PerfPages() int { return PerfBufferBytes / os.Getpagesize() }
 

@@ -26,9 +26,10 @@ type helloEvent struct {
 func main() {
 	var duration tool.Seconds
 	fs := flag.NewFlagSet("hello", flag.ContinueOnError)
+	batched := tool.Batched(fs)
 	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
-	tool.Parse(fs, "[-h] [-d SECONDS]", os.Args[1:])
-	tool.Exit(fs.Name(), run(duration))
+	tool.Parse(fs, "[-h] [-B] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(*batched, duration))
 }
 
 // format prints a struct hello_event as PID, PPID, UID, COMM, MESSAGE.
@@ -49,7 +50,7 @@ func format(out, sample []byte) []byte {
 	return append(out, '\n')
 }
 
-func run(duration tool.Seconds) error {
+func run(batched bool, duration tool.Seconds) error {
 	sig := tool.Signals()
 	tool.QuietLibbpf()
 
@@ -64,6 +65,13 @@ func run(duration tool.Seconds) error {
 	}
 	defer m.Close()
 
+	// -B: wakeup_bytes is a read-only global, set before load (0, every record wakes, by default).
+	if batched {
+		if err := m.InitGlobalVariable("wakeup_bytes", uint32(tool.WakeupBatchBytes)); err != nil {
+			return fmt.Errorf("setting wakeup_bytes: %w", err)
+		}
+	}
+
 	if err := m.BPFLoadObject(); err != nil {
 		return fmt.Errorf("loading BPF objects: %w", err)
 	}
@@ -73,20 +81,21 @@ func run(duration tool.Seconds) error {
 		return err
 	}
 
-	samples := make(chan []byte, tool.SamplesQueued)
-	rb, err := m.InitRingBuf("events", samples)
+	rd, err := tool.OpenReader(m, "events", batched)
 	if err != nil {
 		return fmt.Errorf("opening ring buffer: %w", err)
 	}
-	rb.Poll(tool.PollTimeoutMs)
+	defer rd.Stop()
 
-	events, err := tool.Stream(samples, sig, duration, "PID\tPPID\tUID\tCOMM\tMESSAGE", format)
+	events, err := tool.Stream(rd, sig, duration, "PID\tPPID\tUID\tCOMM\tMESSAGE", format)
 	if err != nil {
 		return err
 	}
 
 	tool.Detach(links)
-	rb.Stop()
+	if err := rd.Stop(); err != nil {
+		return err
+	}
 	drops, err := tool.Drops(m, golibbpfgo.HelloObject)
 	if err != nil {
 		return fmt.Errorf("reading drops: %w", err)

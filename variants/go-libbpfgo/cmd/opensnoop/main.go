@@ -35,13 +35,14 @@ func main() {
 		duration tool.Seconds
 	)
 	fs := flag.NewFlagSet("opensnoop", flag.ContinueOnError)
+	batched := tool.Batched(fs)
 	fs.Var(&pid, "p", "only the process `PID` (its tgid)")
 	fs.Var(&uid, "u", "only the user `UID`")
 	failed := fs.Bool("x", false, "only opens that failed")
 	fs.Var(&name, "n", "only commands whose name contains `NAME`")
 	fs.Var(&duration, "d", "stop after `SECONDS` (decimals allowed); default: until SIGINT or SIGTERM")
-	tool.Parse(fs, "[-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
-	tool.Exit(fs.Name(), run(pid, uid, *failed, name, duration))
+	tool.Parse(fs, "[-h] [-B] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]", os.Args[1:])
+	tool.Exit(fs.Name(), run(pid, uid, *failed, name, *batched, duration))
 }
 
 // formatter prints a struct open_event as PID, COMM, FD, ERR, PATH, or nothing when its
@@ -73,7 +74,7 @@ func formatter(name []byte) func(out, sample []byte) []byte {
 	}
 }
 
-func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.Seconds) error {
+func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, batched bool, duration tool.Seconds) error {
 	sig := tool.Signals()
 	tool.QuietLibbpf()
 
@@ -100,6 +101,13 @@ func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.
 		}
 	}
 
+	// -B: wakeup_bytes is a read-only global too (0, every record wakes, by default).
+	if batched {
+		if err := m.InitGlobalVariable("wakeup_bytes", uint32(tool.WakeupBatchBytes)); err != nil {
+			return fmt.Errorf("setting wakeup_bytes: %w", err)
+		}
+	}
+
 	if err := m.BPFLoadObject(); err != nil {
 		return fmt.Errorf("loading BPF objects: %w", err)
 	}
@@ -114,20 +122,21 @@ func run(pid tool.PID, uid tool.UID, failed bool, name tool.Name, duration tool.
 		return err
 	}
 
-	samples := make(chan []byte, tool.SamplesQueued)
-	rb, err := m.InitRingBuf("events", samples)
+	rd, err := tool.OpenReader(m, "events", batched)
 	if err != nil {
 		return fmt.Errorf("opening ring buffer: %w", err)
 	}
-	rb.Poll(tool.PollTimeoutMs)
+	defer rd.Stop()
 
-	events, err := tool.Stream(samples, sig, duration, "PID\tCOMM\tFD\tERR\tPATH", formatter(name))
+	events, err := tool.Stream(rd, sig, duration, "PID\tCOMM\tFD\tERR\tPATH", formatter(name))
 	if err != nil {
 		return err
 	}
 
 	tool.Detach(links)
-	rb.Stop()
+	if err := rd.Stop(); err != nil {
+		return err
+	}
 	drops, err := tool.Drops(m, golibbpfgo.OpensnoopObject)
 	if err != nil {
 		return fmt.Errorf("reading drops: %w", err)

@@ -62,21 +62,66 @@ func Detach(links []*bpf.BPFLink) {
 	}
 }
 
+// Reader delivers the samples of a ring buffer map on Samples, from a goroutine of its own.
+type Reader struct {
+	Samples chan []byte
+	rb      *bpf.RingBuffer // by default: libbpfgo's
+	batched *batchedRing    // -B: libbpf's own (batched.go)
+}
+
+// OpenReader starts reading the ring buffer map name of m: by default with libbpfgo's
+// RingBuffer (InitRingBuf with the channel, Poll with PollTimeoutMs), with batched (-B) with
+// batchedRing, whose poll waits at most WakeupWaitMs and is followed by a consume.
+func OpenReader(m *bpf.Module, name string, batched bool) (*Reader, error) {
+	r := &Reader{Samples: make(chan []byte, SamplesQueued)}
+	if batched {
+		events, err := m.GetMap(name)
+		if err != nil {
+			return nil, err
+		}
+		if r.batched, err = newBatchedRing(events, r.Samples); err != nil {
+			return nil, err
+		}
+		r.batched.poll()
+		return r, nil
+	}
+	rb, err := m.InitRingBuf(name, r.Samples)
+	if err != nil {
+		return nil, err
+	}
+	rb.Poll(PollTimeoutMs)
+	r.rb = rb
+	return r, nil
+}
+
+// Stop ends the reader, once Stream has returned (again: nothing). libbpfgo's RingBuffer.Stop
+// discards what its goroutine still reads; -B's reader has delivered all by then.
+func (r *Reader) Stop() error {
+	if r.batched != nil {
+		return r.batched.close()
+	}
+	r.rb.Stop()
+	return nil
+}
+
 // Stream prints the header, the ready signal, then the line format makes of each sample
-// received on samples (format returns out unchanged to print nothing), until a signal
-// arrives or d has passed. It returns the number of samples printed or skipped.
+// of rd (format returns out unchanged to print nothing), until a signal arrives or d has
+// passed. It returns the number of samples printed or skipped.
 //
 // libbpfgo hands the samples over one by one on a channel, so a batch ends when the channel
 // is empty: stdout is flushed then, and never while more samples are waiting. At the end
 // the samples already queued are taken; what libbpf reads after that is discarded by
-// RingBuffer.Stop and not counted, like a C reader that stops polling.
-func Stream(samples <-chan []byte, sig <-chan os.Signal, d Seconds, header string, format func(out, sample []byte) []byte) (uint64, error) {
+// RingBuffer.Stop and not counted, like a C reader that stops polling. With -B the end is
+// the reader's own: stopped, it consumes the ring once more, every record that waited
+// unsignalled included, and closes the channel; Stream takes the samples until then.
+func Stream(rd *Reader, sig <-chan os.Signal, d Seconds, header string, format func(out, sample []byte) []byte) (uint64, error) {
 	w := bufio.NewWriterSize(os.Stdout, 64<<10)
 	w.WriteString(header + "\n")
 	if err := w.Flush(); err != nil {
 		return 0, err
 	}
 
+	samples := rd.Samples
 	deadline := Deadline(d)
 	var events uint64
 	line := make([]byte, 0, 512)
@@ -88,7 +133,10 @@ func Stream(samples <-chan []byte, sig <-chan os.Signal, d Seconds, header strin
 loop:
 	for {
 		select {
-		case sample := <-samples:
+		case sample, ok := <-samples:
+			if !ok { // -B's reader failed (Reader.Stop says how)
+				return events, w.Flush()
+			}
 			emit(sample)
 			if len(samples) == 0 {
 				if err := w.Flush(); err != nil {
@@ -100,6 +148,13 @@ loop:
 		case <-deadline:
 			break loop
 		}
+	}
+	if rd.batched != nil {
+		rd.batched.stop()
+		for sample := range samples {
+			emit(sample)
+		}
+		return events, w.Flush()
 	}
 	for len(samples) > 0 {
 		emit(<-samples)

@@ -10,6 +10,12 @@ pub const TASK_COMM_LEN: usize = 16;
 pub const HELLO_MSG_LEN: usize = 12;
 pub const FNAME_LEN: usize = 256;
 pub const RINGBUF_BYTES: usize = 256 * 1024;
+/// -B, batched wakeups (docs/programs.md, "Wakeups"): the backlog that wakes the reader, a
+/// quarter of the ring, the value of the programs' `wakeup_bytes` global...
+pub const WAKEUP_BATCH_BYTES: u32 = (RINGBUF_BYTES / 4) as u32;
+/// ...and the longest the reader waits before it takes what the ring holds anyway (a poll(2)
+/// timeout).
+pub const WAKEUP_WAIT_MS: i32 = 50;
 pub const START_ENTRIES: usize = 10240;
 
 /// `struct hello_event`.

@@ -23,6 +23,7 @@ use aya_ebpf::{
     programs::TracePointContext,
 };
 use probes_common::{FNAME_LEN, OpenEvent, RINGBUF_BYTES, START_ENTRIES, TASK_COMM_LEN};
+use probes_ebpf::wakeup_flags;
 
 // Filters, rewritten by userspace before load (EbpfLoader::override_global).
 #[unsafe(export_name = "targ_tgid")]
@@ -31,6 +32,10 @@ static TARG_TGID: Global<u32> = Global::new(0); // 0: every process
 static TARG_UID: Global<u32> = Global::new(u32::MAX); // u32::MAX: every user
 #[unsafe(export_name = "targ_failed")]
 static TARG_FAILED: Global<u8> = Global::new(0); // non-zero: only opens that failed
+/// The backlog that wakes the reader: 0 (the default), every record submitted with flags 0; with
+/// -B, WAKEUP_BATCH_BYTES, set by userspace before load like the filters.
+#[unsafe(export_name = "wakeup_bytes")]
+static WAKEUP_BYTES: Global<u32> = Global::new(0);
 
 /// Failed ring-buffer reservations, read by userspace at exit.
 #[unsafe(export_name = "drops")]
@@ -132,7 +137,7 @@ fn submit(id: u64, ret: i32, ap: *const Args) {
             (*ap).fname.cast(),
         );
     }
-    entry.submit(0);
+    entry.submit(wakeup_flags(&EVENTS, WAKEUP_BYTES.load()));
 }
 
 #[tracepoint(category = "syscalls", name = "sys_enter_open")]

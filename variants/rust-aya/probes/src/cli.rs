@@ -38,22 +38,23 @@ impl Program {
     /// The option letters the program accepts.
     fn options(self) -> &'static str {
         match self {
-            Self::Hello => "hd",
-            Self::Opensnoop => "hpuxnd",
+            Self::Hello => "hBd",
+            Self::Opensnoop => "hBpuxnd",
         }
     }
 
     fn usage(self) -> &'static str {
         match self {
             Self::Hello => {
-                "usage: hello [-h] [-d SECONDS]
+                "usage: hello [-h] [-B] [-d SECONDS]
 Prints one line per execve() until SIGINT or SIGTERM.
   -d SECONDS  stop after SECONDS (a positive number, decimals allowed)
   -h          print this help and exit
+  -B          batched wakeups: woken once 64 KiB wait, reads every 50 ms at the latest
 "
             }
             Self::Opensnoop => {
-                "usage: opensnoop [-h] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]
+                "usage: opensnoop [-h] [-B] [-p PID] [-u UID] [-x] [-n NAME] [-d SECONDS]
 Prints one line per open() and openat() until SIGINT or SIGTERM.
   -p PID      only the process PID
   -u UID      only the user UID
@@ -61,17 +62,21 @@ Prints one line per open() and openat() until SIGINT or SIGTERM.
   -n NAME     only the commands whose name contains NAME
   -d SECONDS  stop after SECONDS (a positive number, decimals allowed)
   -h          print this help and exit
+  -B          batched wakeups: woken once 64 KiB wait, reads every 50 ms at the latest
 "
             }
         }
     }
 }
 
-/// What the command line asks for; `hello` only ever sets `duration`.
+/// What the command line asks for; `hello` only ever sets `duration` and `batched`.
 #[derive(Default)]
 pub struct Args {
     /// `None`: until SIGINT or SIGTERM.
     pub duration: Option<Duration>,
+    /// `-B`: batched wakeups (docs/programs.md, "Wakeups"); `false`: the kernel's wakeup per
+    /// record.
+    pub batched: bool,
     /// `None`: every process.
     pub pid: Option<u32>,
     /// `None`: every user.
@@ -127,6 +132,7 @@ fn parse_from(program: Program, mut parser: Parser) -> Result<Option<Args>, Stri
         }
         match letter {
             'h' => return Ok(None),
+            'B' => args.batched = true,
             'x' => args.failed = true,
             'd' => args.duration = Some(duration(&value(&mut parser, letter)?)?),
             'p' => args.pid = Some(id("PID", &value(&mut parser, letter)?, 1, PID_MAX)?),

@@ -22,6 +22,7 @@ use aya::{
     maps::{Array, MapData, RingBuf},
     programs::TracePoint,
 };
+use probes_common::{WAKEUP_BATCH_BYTES, WAKEUP_WAIT_MS};
 
 /// Large enough that a burst of events leaves in few writes; flushed after every poll anyway.
 const STDOUT_BUFFER: usize = 64 * 1024;
@@ -121,14 +122,33 @@ pub fn load(loader: &mut EbpfLoader<'_>, object: &[u8], programs: &[(&str, &str)
     Ok(ebpf)
 }
 
+/// The `wakeup_bytes` global of hello and opensnoop for `-B` (docs/programs.md, "Wakeups"):
+/// `loader` is told to set it to WAKEUP_BATCH_BYTES before the load, so that the programs wake
+/// the reader only when the backlog crosses a quarter of the ring. Without `-B` the object's 0
+/// stays: flags 0, the kernel's wakeup per record.
+pub fn batch_wakeups(loader: &mut EbpfLoader<'_>, batched: bool) {
+    if batched {
+        loader.override_global("wakeup_bytes", &WAKEUP_BATCH_BYTES, true);
+    }
+}
+
+/// How long [`stream_events`] waits for a wakeup at most: with `-B`, WAKEUP_WAIT_MS, after which
+/// it takes what the ring holds, signalled or not; without, until a wakeup (or the deadline).
+pub fn wakeup_wait_ms(batched: bool) -> Option<i32> {
+    batched.then_some(WAKEUP_WAIT_MS)
+}
+
 /// Prints `header` (the ready signal), then hands every ring-buffer record to `print` until
-/// `stop`, flushing stdout after each batch. On stop it detaches and unloads the programs,
-/// drains what was already submitted, and returns the number of records read and the drops
-/// counter.
+/// `stop`, flushing stdout after each batch. It waits in poll(2) for a wakeup, at most
+/// `wait_ms` if given (`-B`: records come without wakeups until a quarter of the ring waits),
+/// and after every return takes whatever the ring holds. On stop it detaches and unloads the
+/// programs, drains what was already submitted, and returns the number of records read and the
+/// drops counter.
 pub fn stream_events(
     mut ebpf: Ebpf,
     header: &str,
     stop: &Stop,
+    wait_ms: Option<i32>,
     mut print: impl FnMut(&mut Out<'_>, &[u8]) -> io::Result<()>,
 ) -> Result<(u64, u64)> {
     let events = ebpf
@@ -163,7 +183,7 @@ pub fn stream_events(
             libc::poll(
                 fds.as_mut_ptr(),
                 fds.len() as libc::nfds_t,
-                stop.timeout_ms(),
+                wait_ms.map_or_else(|| stop.timeout_ms(), |ms| stop.timeout_ms_within(ms)),
             )
         };
         if ready < 0 {

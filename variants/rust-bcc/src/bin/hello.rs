@@ -33,7 +33,7 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         handler: "hello_execve",
         tracepoint: "sys_enter_execve",
     }];
-    let bpf = common::load(SOURCE, &[], &probes, print)?;
+    let bpf = common::load(SOURCE, &[], args.batched, &probes, print)?;
     bpf.stream_events("PID\tPPID\tUID\tCOMM\tMESSAGE", &mut stop)
 }
 

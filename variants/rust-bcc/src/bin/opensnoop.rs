@@ -64,9 +64,13 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         defines.push("-DTARG_FAILED=1".to_owned());
     }
     let name = args.name.clone();
-    let bpf = common::load(SOURCE, &defines, &PROBES, move |out, record| {
-        print(out, record, name.as_deref())
-    })?;
+    let bpf = common::load(
+        SOURCE,
+        &defines,
+        args.batched,
+        &PROBES,
+        move |out, record| print(out, record, name.as_deref()),
+    )?;
     bpf.stream_events("PID\tCOMM\tFD\tERR\tPATH", &mut stop)
 }
 

@@ -94,6 +94,7 @@ fn run(args: &FloodArgs) -> Result<(Tally, u64)> {
         Vec::new(),
         "SEQ\tTS_NS\tBYTES",
         &stop,
+        false,
         |out, record| tally.take(out, record, args.format),
     )?;
     let lost = skel.maps.bss_data.as_ref().map_or(0, |bss| bss.lost);

@@ -28,9 +28,20 @@ fn run(args: &Args) -> Result<(u64, u64)> {
     common::quiet_libbpf();
 
     let mut object = MaybeUninit::uninit();
-    let open_skel = skel::HelloSkelBuilder::default()
+    let mut open_skel = skel::HelloSkelBuilder::default()
         .open(&mut object)
         .context("opening the BPF object")?;
+    let rodata = open_skel
+        .maps
+        .rodata_data
+        .as_deref_mut()
+        .context("the BPF object has no read-only data for wakeup_bytes")?;
+    // -B: the backlog that wakes the reader; 0, the kernel's wakeup per record.
+    rodata.wakeup_bytes = if args.batched {
+        common::WAKEUP_BATCH_BYTES
+    } else {
+        0
+    };
     let skel = open_skel.load().map_err(common::load_error)?;
     let links = common::attach_all(skel.object())?;
 
@@ -39,6 +50,7 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         links,
         "PID\tPPID\tUID\tCOMM\tMESSAGE",
         &stop,
+        args.batched,
         print,
     )?;
     let drops = skel.maps.bss_data.as_ref().map_or(0, |bss| bss.drops);

@@ -35,11 +35,17 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         .maps
         .rodata_data
         .as_deref_mut()
-        .context("the BPF object has no read-only data for the filters")?;
+        .context("the BPF object has no read-only data for the filters and wakeup_bytes")?;
     // The BPF side's "every process" and "every user".
     rodata.targ_tgid = args.pid.unwrap_or(0);
     rodata.targ_uid = args.uid.unwrap_or(u32::MAX);
     rodata.targ_failed = args.failed;
+    // -B: the backlog that wakes the reader; 0, the kernel's wakeup per record.
+    rodata.wakeup_bytes = if args.batched {
+        common::WAKEUP_BATCH_BYTES
+    } else {
+        0
+    };
     let skel = open_skel.load().map_err(common::load_error)?;
     let links = common::attach_all(skel.object())?;
 
@@ -49,6 +55,7 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         links,
         "PID\tCOMM\tFD\tERR\tPATH",
         &stop,
+        args.batched,
         |out, record| print(out, record, name),
     )?;
     let drops = skel.maps.bss_data.as_ref().map_or(0, |bss| bss.drops);

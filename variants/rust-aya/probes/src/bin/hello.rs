@@ -19,13 +19,12 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(u64, u64)> {
     let stop = Stop::install(args.duration)?;
 
-    let ebpf = probes::load(
-        &mut EbpfLoader::new(),
-        OBJECT,
-        &[("hello_execve", "sys_enter_execve")],
-    )?;
+    let mut loader = EbpfLoader::new();
+    probes::batch_wakeups(&mut loader, args.batched);
+    let ebpf = probes::load(&mut loader, OBJECT, &[("hello_execve", "sys_enter_execve")])?;
 
-    probes::stream_events(ebpf, "PID\tPPID\tUID\tCOMM\tMESSAGE", &stop, print)
+    let wait_ms = probes::wakeup_wait_ms(args.batched);
+    probes::stream_events(ebpf, "PID\tPPID\tUID\tCOMM\tMESSAGE", &stop, wait_ms, print)
 }
 
 fn print(out: &mut Out<'_>, record: &[u8]) -> io::Result<()> {

@@ -35,10 +35,12 @@ fn run(args: &Args) -> Result<(u64, u64)> {
         .override_global("targ_tgid", &tgid, true)
         .override_global("targ_uid", &uid, true)
         .override_global("targ_failed", &failed, true);
+    probes::batch_wakeups(&mut loader, args.batched);
     let ebpf = probes::load(&mut loader, OBJECT, PROGRAMS)?;
 
     let name = args.name.as_deref();
-    probes::stream_events(ebpf, "PID\tCOMM\tFD\tERR\tPATH", &stop, |out, record| {
+    let wait_ms = probes::wakeup_wait_ms(args.batched);
+    probes::stream_events(ebpf, "PID\tCOMM\tFD\tERR\tPATH", &stop, wait_ms, |out, record| {
         print(out, record, name)
     })
 }
