@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -312,7 +313,9 @@ def _rounds(cfg: Config, rounds: int, slots: list, programs: list[str], placemen
                     if key in broken:
                         continue
                     kind = SPECS[pname].kind
+                    t0 = time.monotonic()
                     s = RUNNERS[kind].run(cfg, v, pname, placement, plan, states.get(kind), r)
+                    s.wall_s = round(time.monotonic() - t0, 2)
                     if not s.ok:
                         log(f"  {v.name} {pname}: {s.error}")
                         if s.hang or s.leaked or warm or s.figures.get("ready_ms") is None:

@@ -937,8 +937,24 @@ figure that could not be measured says so and why; it is never shown as 0.
   figure that subtracts a yardstick (the baseline, the floor) subtracts the same round's.
 - **Stopping**: SIGINT, SIGKILL after 10 s (reported as a hang); then none of the programs, maps
   or links the variant held may still be loaded, or the run fails as a leak.
-{method}
+{time_taken_text(doc)}{method}
 """
+
+
+def time_taken_text(doc: dict) -> str:
+    """How long each program's runs took in the measured rounds (the warm-up, the baseline and
+    the clean builds aside): what a program costs the benchmark."""
+    totals: dict[str, float] = {}
+    for v in doc["variants"]:
+        for prog, r in (v.get("runtime") or {}).items():
+            for s in r.get("samples") or []:
+                if s.get("wall_s"):
+                    totals[prog] = totals.get(prog, 0.0) + s["wall_s"]
+    if not totals:
+        return ""
+    parts = [f"{p} {totals[p] / 60:.1f} min" for p in PROGRAMS if p in totals]
+    return (f"- **Time taken** by the measured rounds' runs, per program (every variant, warm-up, baseline "
+            f"and builds aside): {', '.join(parts)}; {sum(totals.values()) / 60:.1f} min in all.\n")
 
 
 def tracing_cost_text(doc: dict) -> str:
@@ -965,6 +981,10 @@ def tracing_cost_text(doc: dict) -> str:
             line += (f"; the floor's empty programs add {fmt(floor, 0)} ns, the tracepoints' own cost. The rest, "
                      f"{fmt(lo - floor, 0)}–{fmt(hi - floor, 0)} ns, is the event: building and submitting it, "
                      "the ring buffer's wakeups, and a reader competing for the machine")
+        if floor:
+            over = sorted(n for n, a in fw.items() if a > 2 * floor)
+            line += (f"; {len(fw) - len(over)} of {len(fw)} within twice the floor"
+                     + (f" (not: {', '.join(over)})" if over else ""))
         refs = [f"{n} {fmt(a, 0)} ns" for n, a in added.items() if rows[n].get("role") == "reference"
                 and rows[n].get("emits_events", True)]
         if refs:

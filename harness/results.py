@@ -71,6 +71,7 @@ class Sample:
     noise: dict = field(default_factory=dict)           # what else the machine did during the run
     frames: list[dict] = field(default_factory=list)    # testrun programs: per frame, the kernel's ns per run
     attach_mode: str | None = None                      # testrun programs: the hook the kernel used
+    wall_s: float | None = None                         # how long the run took, start to leak check
 
     def to_json(self) -> dict:
         return asdict(self)
